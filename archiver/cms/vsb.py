@@ -1,0 +1,38 @@
+"""VSB (博达站群 / Visual SiteBuilder) preset; page structure notes are in the project README.
+
+Article pages keep the body in `div.v_news_content` inside `form[name=_newscontent_fromname]`,
+sometimes duplicated or nested, sometimes only `div#vsb_content[_N]`. Titles come from the
+`ArticleTitle` meta tag on newer templates, else from a heading in the article area.
+"""
+
+from __future__ import annotations
+
+from archiver.cms.base import Preset
+
+FORM = "form[name=_newscontent_fromname]"
+
+VSB = Preset(
+    name="vsb",
+    list_items='li[id^="line_u"] a[href], div.list-right-tt > a[href]',
+    next_page="span.p_next a[href], a.Next[href]",
+    title_meta=("ArticleTitle",),
+    title=(
+        f"{FORM} h1",
+        f"{FORM} .content-tt",
+        f"{FORM} [class^=titlestyle]",
+        f"{FORM} .title",
+        f"{FORM} h2",
+        f"{FORM} h3",
+    ),
+    date_meta=("PubDate",),
+    date_regions=(".time", ".attribute", ".info", ".art-tit", "h4"),
+    body=(
+        f"{FORM} .v_news_content",
+        f"{FORM} [id^=vsb_content]",
+        ".v_news_content",
+        "[id^=vsb_content]",
+    ),
+    article_area=(FORM,),
+    attachment_links=('a[href*="download.jsp"]',),
+    strip=("script", "style", "#div_vote_id"),
+)

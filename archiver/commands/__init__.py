@@ -1,0 +1,5 @@
+"""CLI subcommands, one module each: `add_parser(subparsers)` declares it, `run(args)` runs it."""
+
+from archiver.commands import crawl, demo
+
+COMMANDS = (crawl, demo)

@@ -1,0 +1,119 @@
+"""Rendering: a normalised article and its source settings become the bytes of the Markdown file.
+
+The layout is the sample's, byte for byte: front matter, the body with Hugo's `<!--more-->`
+summary divider after the first `summary_chars` characters, and the source link last, with no
+newline at the end of the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from datetime import datetime
+
+import yaml
+from slugify import slugify
+
+from archiver.config import Source
+from archiver.normalize import Block, NormalisedArticle, escape_inline, markdown_url
+
+DIVIDER = "<!--more-->"
+# Plain scalars that YAML 1.1 or 1.2 (PyYAML, Hugo's goccy/go-yaml) could read as numbers.
+_NUMBER_LIKE = re.compile(r"[-+.0-9][-+._0-9a-fA-FxXoOpPiInN]*")
+_NEEDS_ESCAPE = re.compile("[\\\\\"\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+_NAMED_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def urlname_for(url: str, title: str, rule: str) -> str:
+    """The file's name and Hugo slug: the URL's MD5 (sample), or a slug of the title.
+
+    A title slug gets the first 8 hex digits of the URL's MD5 so two articles with the same
+    title never overwrite each other.
+    """
+    digest = hashlib.md5(url.encode("utf-8")).hexdigest()
+    if rule == "title":
+        slug = slugify(title, max_length=80, word_boundary=True)
+        return f"{slug}-{digest[:8]}" if slug else digest
+    return digest
+
+
+def yaml_scalar(value: str) -> str:
+    """A front-matter value that PyYAML and Hugo both read back as exactly `value`.
+
+    Plain where PyYAML's own emitter would write it plain and it cannot pass for a number in
+    either YAML version; otherwise double-quoted with escapes (FORMAT.md gives the evidence).
+    """
+    plain = yaml.safe_dump({"k": value}, allow_unicode=True, width=math.inf)
+    if plain == f"k: {value}\n" and not _NUMBER_LIKE.fullmatch(value):
+        return value
+    return '"' + _NEEDS_ESCAPE.sub(_escape_char, value) + '"'
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return _NAMED_ESCAPES.get(char) or f"\\u{ord(char):04x}"
+
+
+def format_timestamp(moment: datetime) -> str:
+    """`YYYY-MM-DD HH:MM:SS.ffffff`, always six fraction digits (str(datetime) drops zeros)."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def render_front_matter(source: Source, title: str, urlname: str, archived: datetime) -> str:
+    """The YAML front matter block, including both `---` lines."""
+    fm = source.front_matter
+    names = {"name": source.name, "label": source.label}
+    lines = [
+        "---",
+        f"title: {yaml_scalar(fm.title_format.format(title=title, **names))}",
+        f"date: {format_timestamp(archived)}",
+        f"urlname: {urlname}",
+        f"slug: {urlname}",
+        *_yaml_list("tags: ", [t.format(**names) for t in fm.tags]),
+        *_yaml_list("categories:", [c.format(**names) for c in fm.categories]),
+        f"authorbox: {str(fm.authorbox).lower()}",
+        f"sidebar: {str(fm.sidebar).lower()}",
+        "---",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_list(key_line: str, items: list[str]) -> list[str]:
+    if not items:
+        return [key_line.rstrip() + " []"]
+    return [key_line] + [f"- {yaml_scalar(item)}" for item in items]
+
+
+def insert_divider(blocks: list[Block], limit: int) -> str:
+    """Join the blocks and put `<!--more-->` after `limit` characters, never inside a construct.
+
+    A position inside a link, image, escape or unsplittable block moves to the end of it; a body
+    no longer than `limit` gets the divider as its last paragraph. `limit` 0 means no divider.
+    """
+    body = "\n\n".join(b.markdown for b in blocks)
+    if limit <= 0:
+        return body
+    position = limit
+    offset = 0
+    for block in blocks:
+        end = offset + len(block.markdown)
+        if offset < position < end:
+            if not block.splittable:
+                position = end
+            for start, stop in block.atoms:
+                if offset + start < position < offset + stop:
+                    position = offset + stop
+        offset = end + 2
+    if position >= len(body):
+        return f"{body}\n\n{DIVIDER}" if body else DIVIDER
+    return f"{body[:position]}\n{DIVIDER}\n{body[position:]}"
+
+
+def render_article(article: NormalisedArticle, source: Source, archived: datetime) -> str:
+    """The whole Markdown file for one article, as text."""
+    urlname = urlname_for(article.url, article.title, source.slug)
+    parts = [render_front_matter(source, article.title, urlname, archived)]
+    parts.append(insert_divider(article.blocks, source.summary_chars))
+    link = f"[{escape_inline(source.source_link_text)}]({markdown_url(article.url)})"
+    return parts[0] + "\n\n".join(p for p in (parts[1], link) if p)

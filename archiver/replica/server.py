@@ -1,0 +1,217 @@
+"""An HTTP/1.1 server that puts a :class:`~archiver.replica.site.ReplicaSite` on 127.0.0.1.
+
+The crawler under test reaches the replica in one of two ways: directly (``GET /xw.htm`` to
+``127.0.0.1:PORT``) or, to keep the real site's URLs (``http://gongxue.cn/...``) in its items, by
+using the server as an HTTP proxy (``http_proxy=http://127.0.0.1:PORT``), which sends absolute-form
+requests (``GET http://gongxue.cn/xw.htm HTTP/1.1``).  Both are served.  Every response is recorded
+so that tests can assert what the crawler fetched (and what it did not fetch again).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Callable, Iterable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import IO, NamedTuple
+from urllib.parse import urlsplit, urlunsplit
+
+from archiver.replica.site import ReplicaSite, Response
+
+
+class LoggedRequest(NamedTuple):
+    """One answered request: ``path`` is origin-form (path and query) even for proxy requests."""
+
+    method: str
+    path: str
+    status: int
+
+
+RequestMatch = str | Callable[[LoggedRequest], bool] | None
+"""A path prefix, a predicate, or ``None`` for "every request"."""
+
+
+class ReplicaServer:
+    """Serves ``site`` on ``127.0.0.1:port`` (port 0: the OS picks one, read it from ``url``).
+
+    Host names accepted (in an absolute-form URL, or in the ``Host`` header of an origin-form
+    request) are the site's host, the server's own ``127.0.0.1:PORT``/``localhost:PORT`` and any
+    ``host_header_names``; any other host gets a 404, as a proxy for an unknown site would.
+    A request without a ``Host`` header is served.
+    """
+
+    def __init__(
+        self,
+        site: ReplicaSite,
+        host_header_names: Iterable[str] | None = None,
+        *,
+        port: int = 0,
+        log_file: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.site = site
+        self._httpd = _HTTPServer(("127.0.0.1", port), self)
+        self.port: int = self._httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        names = {site.host, f"127.0.0.1:{self.port}", f"localhost:{self.port}", *(host_header_names or ())}
+        self._hosts = {_normal_host(name) for name in names}
+        self._lock = threading.Lock()
+        self._requests: list[LoggedRequest] = []
+        self._log_path = log_file
+        self._log: IO[str] | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- life cycle
+
+    def start(self) -> ReplicaServer:
+        if self._thread is not None:
+            raise RuntimeError("ReplicaServer already started")
+        if self._log_path is not None:
+            self._log = open(self._log_path, "a", encoding="utf-8")
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=f"replica:{self.port}", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop accepting, close the listening socket and cut open keep-alive connections."""
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join()
+        self._httpd.server_close()
+        self._httpd.close_connections()
+        with self._lock:
+            if self._log is not None:
+                self._log.close()
+                self._log = None
+
+    def __enter__(self) -> ReplicaServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- request log
+
+    @property
+    def requests(self) -> list[LoggedRequest]:
+        """A snapshot of every request answered so far, in order."""
+        with self._lock:
+            return list(self._requests)
+
+    def count(self, match: RequestMatch = None) -> int:
+        """How many requests so far match (a path prefix such as ``"/info/"``, or a predicate)."""
+        if match is None:
+            return len(self.requests)
+        if isinstance(match, str):
+            prefix = match
+            return sum(1 for request in self.requests if request.path.startswith(prefix))
+        return sum(1 for request in self.requests if match(request))
+
+    def reset_log(self) -> None:
+        """Forget recorded requests (the log file, if any, is left as it is)."""
+        with self._lock:
+            self._requests.clear()
+
+    # -- used by the handler
+
+    def accepts_host(self, host: str) -> bool:
+        return _normal_host(host) in self._hosts
+
+    def record(self, request: LoggedRequest, url: str) -> None:
+        with self._lock:
+            self._requests.append(request)
+            if self._log is not None:
+                self._log.write(f"{request.method} {url} {request.status}\n")
+                self._log.flush()
+
+
+def _normal_host(host: str) -> str:
+    """Lower case without the default port, so ``GongXue.cn:80`` and ``gongxue.cn`` compare equal."""
+    return host.strip().lower().removesuffix(":80")
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    """Keeps a handle on open client sockets, so that stopping really ends keep-alive sessions."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], replica: ReplicaServer) -> None:
+        self.replica = replica
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: socket.socket, client_address: tuple[str, int]) -> None:  # type: ignore[override]
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        with self._open_lock:
+            sockets, self._open = self._open, set()
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # the client closed it first
+
+
+_NOT_FOUND_HOST = Response(404, {"Content-Type": "text/plain; charset=utf-8"}, b"unknown host\n")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """GET and HEAD for origin-form and absolute-form targets; every response is recorded."""
+
+    server: _HTTPServer
+    protocol_version = "HTTP/1.1"
+    server_version = "VWebServer"  # what VSB sites answer with
+    disable_nagle_algorithm = True  # headers and body are two writes: do not wait for an ACK
+    timeout = 60
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def do_GET(self) -> None:
+        self._answer(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(send_body=False)
+
+    def _answer(self, send_body: bool) -> None:
+        parts = urlsplit(self.path)
+        host = parts.netloc if parts.scheme else self.headers.get("Host")
+        if host is not None and not self.server.replica.accepts_host(host):
+            response = _NOT_FOUND_HOST
+        else:
+            response = self.server.replica.site.render(urlunsplit(("", "", parts.path, parts.query, "")))
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if send_body:
+            self.wfile.write(response.body)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Called by ``send_response`` for every answer, including the base class's error pages."""
+        target = getattr(self, "path", "") or ""
+        parts = urlsplit(target)
+        path = urlunsplit(("", "", parts.path, parts.query, ""))
+        headers = getattr(self, "headers", None)  # absent when the request line was unparsable
+        host = (headers.get("Host") if headers is not None else None) or self.server.replica.site.host
+        url = target if parts.scheme else f"http://{host}{path}"
+        status = int(code) if isinstance(code, int) else 0
+        self.server.replica.record(LoggedRequest(self.command or "-", path, status), url)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Silenced: the request log above replaces the stderr access log."""

@@ -1,0 +1,44 @@
+"""Files on disk: where an article goes, and writing it so no reader ever sees half a file."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def source_dir(output: str | os.PathLike[str], source_id: str) -> Path:
+    """`OUTPUT/<source>`: one folder per configured source."""
+    return Path(output) / source_id
+
+
+def article_path(output: str | os.PathLike[str], source_id: str, urlname: str) -> Path:
+    """`OUTPUT/<source>/<urlname>.md`."""
+    return source_dir(output, source_id) / f"{urlname}.md"
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` via a temporary file and a rename; False if it already held it.
+
+    The rename is atomic on POSIX, so a crash leaves either the old file or the new one, never a
+    truncated mix; the temporary file lives in the same folder so the rename never crosses file
+    systems, and its name starts with a dot so Hugo ignores a leftover one.
+    """
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(handle, 0o644)  # mkstemp's 0600 would hide the archive from a web server
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(data)
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    return True

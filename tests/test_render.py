@@ -1,0 +1,63 @@
+"""Rendering rules: front-matter scalars, the summary divider, timestamps, slugs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+import yaml
+
+from archiver.normalize import Block
+from archiver.render import format_timestamp, insert_divider, urlname_for, yaml_scalar
+
+
+@pytest.mark.parametrize("title", [
+    "学校举行第二期“党建业务深度融合”主题交流会",
+    "a: b", "ends with:", "*star", "a #x", "&a x", "!a x", "[x]", "{x}", '"q"', "'q'",
+    "yes", "no", "null", "~", "True", "0123", "0x1F", "1_000", ".inf", "1:30", "2021-11-26",
+    " padded ", "line\nbreak", "tab\there", "back\\slash", "- dash", "| pipe", "> gt", "%pct",
+    "@at", "`tick", "---", "", "\u2028sep", "\ufeffbom", "emoji 😀", "123",
+])
+def test_yaml_scalar_round_trips_through_pyyaml(title):
+    assert yaml.safe_load(f"title: {yaml_scalar(title)}\n") == {"title": title}
+
+
+def test_plain_titles_stay_unquoted():
+    assert yaml_scalar("学校举行第二期“党建业务深度融合”主题交流会") == "学校举行第二期“党建业务深度融合”主题交流会"
+    assert yaml_scalar("0123") == '"0123"'
+    assert yaml_scalar("a\nb") == '"a\\nb"'
+
+
+def test_timestamp_always_has_six_fraction_digits():
+    assert format_timestamp(datetime(2021, 11, 26, 1, 22, 2)) == "2021-11-26 01:22:02.000000"
+
+
+def test_urlname_is_md5_of_url_or_title_slug():
+    url = "http://gongxue.cn/info/1141/68951.htm"
+    assert urlname_for(url, "x", "md5") == "034ec524302492bc650647bf38d43c66"
+    assert urlname_for(url, "Hello World", "title") == "hello-world-034ec524"
+    assert urlname_for(url, "！！", "title") == "034ec524302492bc650647bf38d43c66"
+
+
+def para(text: str) -> Block:
+    return Block("p", text, text)
+
+
+def test_divider_after_exactly_limit_characters():
+    blocks = [para("a" * 150), para("b" * 100)]
+    out = insert_divider(blocks, 200)
+    assert out == "a" * 150 + "\n\n" + "b" * 48 + "\n<!--more-->\n" + "b" * 52
+
+
+def test_divider_never_splits_an_image_or_escape():
+    image = "![图](http://x/a.jpg)"
+    blocks = [para("a" * 190), Block("img", image, "", ((0, len(image)),), False), para("tail")]
+    out = insert_divider(blocks, 200)
+    assert out == "a" * 190 + "\n\n" + image + "\n<!--more-->\n" + "\n\ntail"
+    escaped = Block("p", "x" * 199 + "\\*y", "x" * 199 + "*y", ((199, 201),))
+    assert insert_divider([escaped], 200) == "x" * 199 + "\\*" + "\n<!--more-->\n" + "y"
+
+
+def test_short_body_gets_divider_at_the_end_and_zero_disables_it():
+    assert insert_divider([para("short")], 200) == "short\n\n<!--more-->"
+    assert insert_divider([para("short")], 0) == "short"
