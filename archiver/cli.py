@@ -1,7 +1,8 @@
 """The `archiver` command line: parses arguments, runs a subcommand, maps errors to exit codes.
 
-Exit codes a scheduler can act on: 0 all good; 1 some articles failed (named in the log);
-2 usage or configuration error.
+Exit codes a scheduler can act on: 0 all good; 1 some articles or list pages failed (named in
+the log and the report, retried next run); 2 usage or configuration error; 75 another run holds
+the output folder's lock; 130 interrupted (re-run the same command to resume).
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ import argparse
 import sys
 
 from archiver import __version__
+from archiver.catalog import CatalogError
 from archiver.clock import ClockError
 from archiver.commands import COMMANDS
+from archiver.commands.common import UsageError
 from archiver.config import ConfigError
-from archiver.runner import UsageError
+from archiver.lock import EXIT_LOCKED, LockedError
+from archiver.plan import PlanError
 
-EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
+EXIT_USAGE = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,9 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (ConfigError, UsageError, ClockError) as exc:
+    except (ConfigError, UsageError, ClockError, PlanError, CatalogError) as exc:
         print(f"archiver: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except LockedError as exc:
+        print(f"archiver: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     except KeyboardInterrupt:
         print("archiver: interrupted", file=sys.stderr)
         return 130

@@ -1,25 +1,39 @@
-"""Item pipelines: normalise the extracted article, render it, and write the Markdown file."""
+"""Item pipelines: normalise the extracted article, render it, write the file, record it.
+
+The file is written (atomically) before the catalog row is committed, so a crash in between
+leaves a file the next run simply rewrites; the catalog never points at a file that is not there.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
+from datetime import datetime
 from pathlib import Path
 
 from scrapy.crawler import Crawler
 
+from archiver.catalog import ArticleRecord, Catalog, MediaRecord
 from archiver.clock import archive_time
+from archiver.config import Source
+from archiver.extract import ExtractedArticle
 from archiver.items import ArticleItem
 from archiver.normalize import normalise_article
-from archiver.render import render_article, urlname_for
-from archiver.storage import article_path, write_atomic
+from archiver.render import format_timestamp, render_article, urlname_for
+from archiver.storage import article_path, remove_stale_temp_files, source_dir, write_atomic
 
 logger = logging.getLogger(__name__)
+_DATE_LINE = re.compile(rb"^date: (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6})$", re.M)
 
 
 class MarkdownPipeline:
-    """Writes `OUTPUT/<source>/<urlname>.md` for each article, atomically, only when it changed.
+    """Writes `OUTPUT/<source>/<urlname>.md` for each article, only when its bytes change.
 
-    Stats keys: `archiver/articles/written`, `archiver/articles/unchanged`.
+    A re-fetched article keeps the `date` it was first archived with (from the catalog, or from
+    its file when the catalog does not know it), so unchanged content renders to the same bytes
+    and changed content is rewritten in place. Stats: `archiver/articles/{new,updated,unchanged}`,
+    `archiver/images`, `archiver/bytes_written`.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -30,14 +44,66 @@ class MarkdownPipeline:
     def from_crawler(cls, crawler: Crawler) -> MarkdownPipeline:
         return cls(crawler)
 
+    def open_spider(self, spider: object = None) -> None:
+        folder = source_dir(self.output, self.crawler.spider.source.id)
+        removed = remove_stale_temp_files(folder)
+        if removed:
+            logger.info("Removed %d temporary files left by an interrupted run in %s", removed, folder)
+
     def process_item(self, item: ArticleItem, spider: object = None) -> ArticleItem:
-        source = self.crawler.spider.source
-        normalised = normalise_article(item.article)
-        text = render_article(normalised, source, archive_time())
-        urlname = urlname_for(item.article.url, item.article.title, source.slug)
+        source: Source = self.crawler.spider.source
+        catalog: Catalog = self.crawler.spider.catalog
+        article = item.article
+        known = catalog.article(source.id, article.url)
+        urlname = known.urlname if known else urlname_for(article.url, article.title, source.slug)
         path = article_path(self.output, source.id, urlname)
-        changed = write_atomic(path, text.encode("utf-8"))
-        outcome = "written" if changed else "unchanged"
-        self.crawler.stats.inc_value(f"archiver/articles/{outcome}")
-        logger.info("Article %s: %s -> %s", outcome, item.article.url, path)
+        now = archive_time()
+        archived = _first_archived(known, path) or now
+        data = render_article(normalise_article(article), source, archived).encode("utf-8")
+        digest = hashlib.sha256(data).hexdigest()
+        changed = write_atomic(path, data)
+        outcome = "new" if known is None else ("updated" if digest != known.content_hash else "unchanged")
+        stamp = format_timestamp(now)
+        catalog.save_article(
+            ArticleRecord(
+                source=source.id,
+                url=article.url,
+                urlname=urlname,
+                title=article.title,
+                published=article.published.isoformat() if article.published else None,
+                archived=format_timestamp(archived),
+                updated=stamp if outcome == "updated" else (known.updated if known else None),
+                checked=stamp,
+                content_hash=digest,
+                path=path.relative_to(self.output).as_posix(),
+                bytes=len(data),
+            ),
+            media_records(article),
+        )
+        stats = self.crawler.stats
+        stats.inc_value(f"archiver/articles/{outcome}")
+        stats.inc_value("archiver/images", len(article.images))
+        if changed:
+            stats.inc_value("archiver/bytes_written", len(data))
+        logger.info("Article %s: %s -> %s", outcome, article.url, path)
         return item
+
+
+def _first_archived(known: ArticleRecord | None, path: Path) -> datetime | None:
+    """When the article was first archived: the catalog's record, else its existing file's date."""
+    if known is not None:
+        return datetime.fromisoformat(known.archived)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except FileNotFoundError:
+        return None
+    match = _DATE_LINE.search(head)
+    return datetime.fromisoformat(match.group(1).decode()) if match else None
+
+
+def media_records(article: ExtractedArticle) -> list[MediaRecord]:
+    """The article's images and attachments as catalog rows (linked: original URLs kept)."""
+    return [MediaRecord("image", i, url) for i, url in enumerate(article.images)] + [
+        MediaRecord("attachment", i, a.href, name=a.name) for i, a in enumerate(article.attachments)
+    ]

@@ -4,28 +4,14 @@ per source in one CrawlerProcess, and the stats each crawler ends with."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Any, Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from archiver.config import Source
-
-
-class UsageError(Exception):
-    """A command-line value is malformed (exit code 2)."""
-
-
-def parse_setting_overrides(pairs: Iterable[str]) -> dict[str, str]:
-    """`-s NAME=VALUE` pairs, as `scrapy crawl` takes them."""
-    overrides = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise UsageError(f"-s expects NAME=VALUE, got {pair!r}")
-        overrides[name.strip()] = value
-    return overrides
+from archiver.plan import CrawlPlan
 
 
 def build_settings(
@@ -47,20 +33,15 @@ def build_settings(
 
 @dataclass
 class CrawlResult:
-    """What one source's crawl ended with."""
+    """What one source's crawl ended with: its stats and the URLs that failed."""
 
     source: str
     stats: dict[str, Any]
-
-    @property
-    def failures(self) -> int:
-        return int(self.stats.get("archiver/articles/failed", 0)) + sum(
-            int(v) for k, v in self.stats.items() if k.startswith("archiver/list_pages_failed/")
-        )
+    failed: list[dict[str, str]] = field(default_factory=list)
 
 
-def run_crawls(sources: list[Source], settings: Settings) -> list[CrawlResult]:
-    """Crawl every source concurrently in this process and return their final stats."""
+def run_crawls(sources: list[Source], settings: Settings, plan: CrawlPlan | None = None) -> list[CrawlResult]:
+    """Crawl every source concurrently in this process and return how each ended."""
     from spiders.news import NewsSpider
 
     process = CrawlerProcess(settings)
@@ -68,6 +49,9 @@ def run_crawls(sources: list[Source], settings: Settings) -> list[CrawlResult]:
     for source in sources:
         crawler = process.create_crawler(NewsSpider)
         crawlers.append((source, crawler))
-        process.crawl(crawler, source=source)
+        process.crawl(crawler, source=source, plan=plan or CrawlPlan())
     process.start()
-    return [CrawlResult(source.id, dict(crawler.stats.get_stats())) for source, crawler in crawlers]
+    return [
+        CrawlResult(source.id, dict(crawler.stats.get_stats()), list(getattr(crawler.spider, "failed", [])))
+        for source, crawler in crawlers
+    ]

@@ -30,9 +30,17 @@ LOG_LEVEL = "INFO"
 ITEM_PIPELINES = {
     "archiver.pipelines.MarkdownPipeline": 800,
 }
+EXTENSIONS = {
+    "archiver.progress.Progress": 500,
+}
 
 # archiver's own settings (all prefixed ARCHIVER_).
 # Folder that receives OUTPUT/<source>/<urlname>.md.
 ARCHIVER_OUTPUT = "output"
 # Sources file; None means $ARCHIVER_CONFIG, else ./sources.yaml.
 ARCHIVER_CONFIG = None
+# Catalog file; None means OUTPUT/.archiver/catalog.sqlite.
+ARCHIVER_CATALOG = None
+# Progress: auto (a bar on a terminal, log lines otherwise), bar, log or off.
+ARCHIVER_PROGRESS = "auto"
+ARCHIVER_PROGRESS_INTERVAL = 30.0

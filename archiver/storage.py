@@ -42,3 +42,16 @@ def write_atomic(path: Path, data: bytes) -> bool:
         Path(temp_name).unlink(missing_ok=True)
         raise
     return True
+
+
+def remove_stale_temp_files(folder: Path) -> int:
+    """Delete temporary files a killed run left behind (`.<name>.<random>.tmp`).
+
+    Only called while holding the output folder's lock, when no other writer can exist.
+    """
+    if not folder.is_dir():
+        return 0
+    stale = [p for p in folder.glob(".*.tmp") if p.is_file()]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)

@@ -1,46 +1,71 @@
-"""The news spider: walks a source's list pages and hands each new article page to the pipelines.
+"""The news spider: walks a source's list pages and hands each article page to the pipelines.
 
-Run it as `archiver crawl hrbeu` or, from the project folder, `scrapy crawl news -a source=hrbeu`.
-It only crawls; reading the pages is `archiver.extract`, writing them is the pipelines'.
+Run it as `archiver crawl hrbeu` / `archiver backfill hrbeu` or, from the project folder,
+`scrapy crawl news -a source=hrbeu [-a mode=backfill -a since=2020-01-01 …]`. It only crawls and
+decides what to fetch (from the catalog); reading pages is `archiver.extract`, writing is the
+pipelines'.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from parsel import Selector
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from archiver.catalog import Catalog, default_catalog_path
+from archiver.clock import archive_time
 from archiver.config import Source, load_config
+from archiver.dates import find_date
 from archiver.extract import ExtractionError, extract_article
 from archiver.items import ArticleItem
-from archiver.render import urlname_for
-from archiver.storage import article_path
+from archiver.plan import CrawlPlan
+from archiver.render import format_timestamp
 
 logger = logging.getLogger(__name__)
 
-# Articles first: finishing the articles of a list page before paging further keeps the
-# scheduler's queue (and memory) small during a long backfill.
+# Articles before list pages: finishing one list page's articles before paging further keeps
+# the scheduler's queue, and so memory, flat during a long backfill.
 ARTICLE_PRIORITY = 10
+MAX_REPORTED_FAILURES = 1000
+_PAGE_NUMBER = re.compile(r"/(\d+)\.htm$")
+_TOTAL_ITEMS = re.compile(r"共\s*(\d+)\s*条")
 
 
 class NewsSpider(scrapy.Spider):
-    """One configured source: `-a source=ID` (and optionally `-a config=FILE`)."""
+    """One configured source: `-a source=ID` (and optionally `-a config=FILE`, plan options)."""
 
     name = "news"
 
-    def __init__(self, source: str | Source | None = None, config: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        source: str | Source | None = None,
+        config: str | None = None,
+        plan: CrawlPlan | None = None,
+        **kwargs: Any,
+    ) -> None:
+        plan_args = {k: kwargs.pop(k) for k in list(kwargs) if k in _PLAN_ARGS}
         super().__init__(**kwargs)
         self._source_arg = source
         self._config_arg = config
+        self.plan = plan or CrawlPlan.from_spider_args(**plan_args)
         self.source: Source
+        self.catalog: Catalog
+        self.known_pages_in_a_row = 0
+        self.list_pages_seen = 0
+        # Failed URLs for the run report (bounded: a site that is down must not eat memory).
+        self.failed: list[dict[str, str]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -48,6 +73,12 @@ class NewsSpider(scrapy.Spider):
         spider.source = spider._resolve_source(crawler)
         spider.allowed_domains = list(spider.source.allowed_domains)
         spider.output = Path(crawler.settings.get("ARCHIVER_OUTPUT"))
+        catalog_path = crawler.settings.get("ARCHIVER_CATALOG") or default_catalog_path(spider.output)
+        spider.catalog = Catalog(catalog_path)
+        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        spider.run_id = spider.catalog.start_run(
+            spider.plan.mode, spider.source.id, format_timestamp(archive_time())
+        )
         return spider
 
     def _resolve_source(self, crawler: Crawler) -> Source:
@@ -58,44 +89,88 @@ class NewsSpider(scrapy.Spider):
         config = load_config(self._config_arg or crawler.settings.get("ARCHIVER_CONFIG"))
         return config.select([self._source_arg])[0]
 
+    def _closed(self, spider: scrapy.Spider, reason: str) -> None:
+        stats = {k: v for k, v in self.crawler.stats.get_stats().items() if k.startswith("archiver/")}
+        self.catalog.finish_run(self.run_id, format_timestamp(archive_time()), reason, stats)
+        self.catalog.close()
+
     async def start(self) -> AsyncIterator[Request]:
+        """Re-checks and retries straight from the catalog, then the first list page(s)."""
+        window = self.plan.recheck_since(archive_time())
+        if window is not None:
+            for url in self.catalog.published_since(self.source.id, window):
+                self.crawler.stats.inc_value("archiver/articles/rechecked")
+                yield self._article_request(url)
+        if self.plan.mode == "crawl":
+            for url in self.catalog.failed_urls(self.source.id, self.plan.max_failed_attempts):
+                self.crawler.stats.inc_value("archiver/articles/retried")
+                yield self._article_request(url)
         for url in self.source.start_urls:
             yield Request(url, callback=self.parse_list, errback=self.list_failed)
 
     def parse_list(self, response: Response) -> Iterator[Request]:
-        """Queue the page's articles that are not archived yet, then the next (older) list page."""
+        """Queue the page's articles this run wants, then the next (older) list page."""
+        self.list_pages_seen += 1
         self.crawler.stats.inc_value("archiver/list_pages")
         if not isinstance(response, TextResponse):
             self._list_broken(response, "not an HTML page")
             return
         links = response.css(self.source.list_items_selector)
         if not links:
-            self._list_broken(
-                response, f"no article links match {self.source.list_items_selector!r}"
-            )
+            self._list_broken(response, f"no article links match {self.source.list_items_selector!r}")
+            return
+        if self.list_pages_seen == 1:
+            self._estimate_totals(response, len(links))
+        wanted = 0
+        all_older = True
         for link in links:
-            href = (link.attrib.get("href") or "").strip()
-            if not href or href.startswith(("javascript:", "#", "mailto:")):
+            url = self._article_url(response, link)
+            if url is None:
                 continue
-            url = response.urljoin(href)
-            if not self._on_site(url):
-                self.crawler.stats.inc_value("archiver/articles/offsite")
+            listed = _listed_date(link)
+            if listed is None or not self.plan.older_than_range(listed):
+                all_older = False
+            if not self.plan.in_range(listed):
+                self.crawler.stats.inc_value("archiver/articles/out_of_range")
                 continue
-            if self._already_archived(url):
-                self.crawler.stats.inc_value("archiver/articles/skipped_existing")
+            if not self.plan.refresh and self.catalog.is_archived(self.source.id, url):
+                self.crawler.stats.inc_value("archiver/articles/known")
                 continue
-            yield Request(
-                url,
-                callback=self.parse_article,
-                errback=self.article_failed,
-                priority=ARTICLE_PRIORITY,
-                cb_kwargs={"url": url},
-            )
+            wanted += 1
+            yield self._article_request(url)
+        if self._should_stop_paging(wanted, all_older):
+            return
         next_links = response.css(self.source.next_page_selector)
-        if next_links:
-            href = next_links[0].attrib.get("href")
-            if href:
-                yield response.follow(href, callback=self.parse_list, errback=self.list_failed)
+        href = next_links[0].attrib.get("href") if next_links else None
+        if href:
+            yield response.follow(href, callback=self.parse_list, errback=self.list_failed)
+
+    def _should_stop_paging(self, wanted: int, all_older: bool) -> bool:
+        if self.plan.max_pages is not None and self.list_pages_seen >= self.plan.max_pages:
+            return True
+        if self.plan.mode == "backfill":
+            return all_older  # lists are newest first: the rest is older still
+        self.known_pages_in_a_row = 0 if wanted else self.known_pages_in_a_row + 1
+        return self.known_pages_in_a_row >= self.plan.stop_after_known_pages
+
+    def _article_url(self, response: TextResponse, link: Selector) -> str | None:
+        href = (link.attrib.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "#", "mailto:")):
+            return None
+        url = response.urljoin(href)
+        if not self._on_site(url):
+            self.crawler.stats.inc_value("archiver/articles/offsite")
+            return None
+        return url
+
+    def _article_request(self, url: str) -> Request:
+        return Request(
+            url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            priority=ARTICLE_PRIORITY,
+            cb_kwargs={"url": url},
+        )
 
     def parse_article(self, response: Response, url: str) -> Iterator[ArticleItem]:
         """Extract the article; a page this preset cannot read is logged and counted, not written."""
@@ -118,12 +193,22 @@ class NewsSpider(scrapy.Spider):
     def list_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         reason = _failure_reason(failure)
+        self.crawler.stats.inc_value("archiver/list_pages_failed")
         self.crawler.stats.inc_value(f"archiver/list_pages_failed/{reason}")
+        if len(self.failed) < MAX_REPORTED_FAILURES:
+            self.failed.append(
+                {"url": request.url, "reason": reason, "message": failure.getErrorMessage()}
+            )
         logger.error("List page failed (%s): %s: %s", reason, request.url, failure.getErrorMessage())
 
     def _article_failed(self, url: str, reason: str, message: str) -> None:
         self.crawler.stats.inc_value("archiver/articles/failed")
         self.crawler.stats.inc_value(f"archiver/articles/failed/{reason}")
+        self.catalog.record_failure(
+            self.source.id, url, reason, message, format_timestamp(archive_time())
+        )
+        if len(self.failed) < MAX_REPORTED_FAILURES:
+            self.failed.append({"url": url, "reason": reason, "message": message})
         logger.error("Article failed (%s): %s: %s", reason, url, message)
 
     def _list_broken(self, response: Response, why: str) -> None:
@@ -134,11 +219,49 @@ class NewsSpider(scrapy.Spider):
         host = urlsplit(url).hostname or ""
         return any(host == d or host.endswith("." + d) for d in self.source.allowed_domains)
 
-    def _already_archived(self, url: str) -> bool:
-        """An article whose file exists is not fetched again (URL-derived names only)."""
-        if self.source.slug != "md5":
-            return False
-        return article_path(self.output, self.source.id, urlname_for(url, "", "md5")).exists()
+    def _estimate_totals(self, response: TextResponse, items_on_first_page: int) -> None:
+        """Total list pages and articles from the first page's pager, for progress and ETA.
+
+        VSB numbers pages downward, so the first page's next link `xw/{P-1}.htm` gives P; the
+        pager's `共N条` gives the article count when present.
+        """
+        stats = self.crawler.stats
+        next_links = response.css(self.source.next_page_selector)
+        href = next_links[0].attrib.get("href", "") if next_links else ""
+        number = _PAGE_NUMBER.search(href)
+        pages = int(number.group(1)) + 1 if number else (1 if not href else None)
+        if pages:
+            if self.plan.max_pages:
+                pages = min(pages, self.plan.max_pages)
+            stats.set_value("archiver/list_pages_total", pages)
+        total = _TOTAL_ITEMS.search(" ".join(response.css(".p_t ::text, .p_pages ::text").getall()))
+        if total:
+            stats.set_value("archiver/articles_listed_total", int(total.group(1)))
+        elif pages:
+            stats.set_value("archiver/articles_listed_total", pages * items_on_first_page)
+
+
+_PLAN_ARGS = {
+    "mode", "recheck_days", "stop_after_known_pages", "since", "until", "max_pages", "refresh",
+    "max_failed_attempts",
+}
+
+
+def _listed_date(link: Selector) -> datetime | None:
+    """The date a list item shows beside its link, from the nearest ancestor that holds only
+    this link (link texts are skipped: titles often contain dates of their own)."""
+    node = link
+    for _ in range(3):
+        parents = node.xpath("..")
+        if not parents:
+            break
+        node = parents[0]
+        if len(node.xpath(".//a[@href]")) > 1:
+            break
+        found = find_date(" ".join(node.xpath(".//text()[not(ancestor::a)]").getall()))
+        if found:
+            return found
+    return None
 
 
 def _failure_reason(failure: Failure) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 
 import pytest
 import yaml
 
+from archiver.catalog import Catalog
 from archiver.replica import ReplicaServer, ReplicaSite
 from conftest import FAST, HRBEU_YAML, StaticSite, run_archiver
 
@@ -85,15 +87,50 @@ def test_bad_pages_are_reported_and_the_rest_of_the_crawl_goes_on(tmp_path: Path
     site.add("/info/1/4.htm", article_page("另一篇", '<div class="v_news_content"><p>第二段。</p></div>'))
     config = write_sources(HRBEU_YAML.replace(
         "[http://gongxue.cn/xw.htm]", "[http://gongxue.cn/xw.htm, http://gongxue.cn/other.htm]"))
+    args = ["crawl", "--config", str(config), "--recheck-days", "0", "--report", "report.json", *FAST]
     with ReplicaServer(site) as server:
-        result = run_archiver(["crawl", "--config", str(config), *FAST], cwd=tmp_path, proxy=server.url)
+        result = run_archiver(args, cwd=tmp_path, proxy=server.url)
+        written = sorted(p.name for p in (tmp_path / "output" / "hrbeu").rglob("*") if p.is_file())
+        # The site recovers: the next scheduled crawl retries exactly the failed articles.
+        site.add("/info/1/2.htm", article_page("没有正文", '<div class="v_news_content"><p>补上了。</p></div>'))
+        site.add("/info/1/3.htm", article_page("曾经 404", '<div class="v_news_content"><p>回来了。</p></div>'))
+        server.reset_log()
+        retry = run_archiver(args, cwd=tmp_path, proxy=server.url)
+        retried = sorted(r.path for r in server.requests if r.path.startswith("/info/"))
+    assert retry.returncode == 0, retry.stderr[-2000:]
+    assert retried == ["/info/1/2.htm", "/info/1/3.htm"]
+    assert len(list((tmp_path / "output" / "hrbeu").glob("*.md"))) == 4
     assert result.returncode == 1
     err = result.stderr
     assert "Article failed (no_body): http://gongxue.cn/info/1/2.htm: no article body found" in err
     assert "Article failed (http_404): http://gongxue.cn/info/1/3.htm" in err
     assert "List page without articles: http://gongxue.cn/xw/2.htm: no article links match" in err
     assert "Traceback" not in err
-    written = sorted(p.name for p in (tmp_path / "output").rglob("*") if p.is_file())
     assert written == sorted(
         hashlib.md5(f"http://gongxue.cn/info/1/{n}.htm".encode()).hexdigest() + ".md" for n in (1, 4)
     )
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["exit_code"] == 0  # the report is the latest run's
+    with Catalog(tmp_path / "output" / ".archiver" / "catalog.sqlite") as catalog:
+        assert catalog.failures() == [] and catalog.count("hrbeu") == 4
+        first_run = json.loads(catalog.runs()[0]["counts"])
+        assert first_run["archiver/articles/failed/no_body"] == 1
+        assert first_run["archiver/articles/failed/http_404"] == 1
+
+
+def test_report_names_failed_articles(tmp_path: Path, write_sources):
+    site = StaticSite("gongxue.cn")
+    site.add("/xw.htm", list_page("info/1/1.htm", "info/1/9.htm"))
+    site.add("/info/1/1.htm", article_page("好文章", '<div class="v_news_content"><p>正文。</p></div>'))
+    config = write_sources(HRBEU_YAML)
+    with ReplicaServer(site) as server:
+        result = run_archiver(["crawl", "--config", str(config), "--report", "r.json", *FAST],
+                              cwd=tmp_path, proxy=server.url)
+    assert result.returncode == 1
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert report["exit_code"] == 1
+    source = report["sources"]["hrbeu"]
+    assert source["articles"] == {"new": 1, "updated": 0, "unchanged": 0, "failed": 1, "known": 0}
+    assert source["failed"] == [{"url": "http://gongxue.cn/info/1/9.htm", "reason": "http_404",
+                                 "message": "Ignoring non-200 response"}]
+    assert "failed (http_404): http://gongxue.cn/info/1/9.htm" in result.stderr

@@ -1,13 +1,12 @@
-"""`archiver crawl [SOURCE ...]`: archive the named sources (all when none is named)."""
+"""`archiver crawl [SOURCE ...]`: the scheduled crawl; fetches only what is new."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 
-from archiver.clock import archive_time
+from archiver.commands.common import add_crawl_options, execute
 from archiver.config import load_config
-from archiver.runner import build_settings, parse_setting_overrides, run_crawls
+from archiver.plan import CrawlPlan
 
 NAME = "crawl"
 
@@ -15,42 +14,23 @@ NAME = "crawl"
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         NAME,
-        help="crawl sources and write new articles as Markdown",
-        description="Crawl the named sources (all configured sources when none is named) and "
-        "write OUTPUT/<source>/<urlname>.md for each article not archived yet.",
+        help="fetch new articles of the sources (for cron)",
+        description="Walk each source's list pages newest first, archive articles the catalog "
+        "does not know, stop paging after a list page with nothing new, and re-fetch articles "
+        "published in the last --recheck-days days (rewritten in place when they changed).",
     )
-    parser.add_argument("sources", nargs="*", metavar="SOURCE", help="source ids from the sources file")
+    parser.add_argument("sources", nargs="*", metavar="SOURCE",
+                        help="source ids from the sources file (default: all)")
+    parser.add_argument("--recheck-days", type=float, default=3.0,
+                        help="re-fetch articles published in the last N days (default 3; 0: never)")
+    parser.add_argument("--stop-after", type=int, default=1, metavar="N",
+                        help="stop paging after N list pages in a row with nothing new (default 1)")
     add_crawl_options(parser)
     return parser
 
 
-def add_crawl_options(parser: argparse.ArgumentParser) -> None:
-    """Options every crawling command shares."""
-    parser.add_argument("--output", "-o", default=None, help="archive folder (default ./output)")
-    parser.add_argument("--config", "-c", default=None, help="sources file (default $ARCHIVER_CONFIG or ./sources.yaml)")
-    parser.add_argument(
-        "-s", "--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
-        help="Scrapy setting, as for `scrapy crawl` (repeatable)",
-    )
-
-
 def run(args: argparse.Namespace) -> int:
-    archive_time()  # a malformed ARCHIVER_NOW is a usage error before any request is made
     config = load_config(args.config)
-    sources = config.select(args.sources)
-    settings = build_settings(
-        parse_setting_overrides(args.settings), output=args.output, config=config.path
-    )
-    results = run_crawls(sources, settings)
-    failures = 0
-    for result in results:
-        stats = result.stats
-        print(
-            f"{result.source}: list pages {stats.get('archiver/list_pages', 0)}, "
-            f"articles written {stats.get('archiver/articles/written', 0)}, "
-            f"unchanged {stats.get('archiver/articles/unchanged', 0)}, "
-            f"failed {stats.get('archiver/articles/failed', 0)}",
-            file=sys.stderr,
-        )
-        failures += result.failures
-    return 1 if failures else 0
+    plan = CrawlPlan(mode="crawl", recheck_days=args.recheck_days,
+                     stop_after_known_pages=args.stop_after)
+    return execute(args, NAME, config.select(args.sources), plan)

@@ -12,10 +12,10 @@ import os
 import sys
 from pathlib import Path
 
-from archiver.clock import archive_time
+from archiver.commands.common import add_crawl_options, execute
 from archiver.config import ListRules, Source
+from archiver.plan import CrawlPlan
 from archiver.replica import ReplicaServer, ReplicaSite
-from archiver.runner import build_settings, parse_setting_overrides, run_crawls
 
 NAME = "demo"
 # Local server: no need for politeness delays.
@@ -36,11 +36,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument("--articles", type=int, default=50, help="articles on the replica (default 50)")
     parser.add_argument("--seed", type=int, default=0, help="replica content seed (default 0)")
-    parser.add_argument("--output", "-o", default="output", help="archive folder (default ./output)")
-    parser.add_argument(
-        "-s", "--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
-        help="Scrapy setting (repeatable)",
-    )
+    add_crawl_options(parser)
     return parser
 
 
@@ -57,27 +53,21 @@ def demo_source(host: str) -> Source:
 
 
 def run(args: argparse.Namespace) -> int:
-    archive_time()
     if args.articles < 1:
         print("archiver: error: --articles must be at least 1", file=sys.stderr)
         return 2
-    overrides = {**FAST_SETTINGS, **parse_setting_overrides(args.settings)}
     site = ReplicaSite(articles=args.articles, seed=args.seed)
     with ReplicaServer(site) as server:
         print(f"Replica site with {args.articles} articles at {server.url} "
               f"(serving http://{site.host}/ as a proxy)", file=sys.stderr)
         os.environ["http_proxy"] = server.url
-        os.environ.pop("no_proxy", None)
-        os.environ.pop("NO_PROXY", None)
+        for name in ("no_proxy", "NO_PROXY"):
+            os.environ.pop(name, None)
         source = demo_source(site.host)
-        results = run_crawls([source], build_settings(overrides, output=args.output))
-    stats = results[0].stats
+        code = execute(args, NAME, [source], CrawlPlan(mode="backfill"), FAST_SETTINGS)
     folder = Path(args.output) / source.id
     files = sorted(folder.glob("*.md")) if folder.is_dir() else []
-    print(
-        f"Archived {stats.get('archiver/articles/written', 0)} new articles "
-        f"({len(files)} files) in {folder.resolve()}"
-    )
+    print(f"{len(files)} Markdown files in {folder.resolve()}")
     if files:
         print(f"For example: {files[0].resolve()}")
-    return 1 if results[0].failures else 0
+    return code

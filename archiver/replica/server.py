@@ -9,16 +9,27 @@ so that tests can assert what the crawler fetched (and what it did not fetch aga
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import IO, NamedTuple
+from typing import IO, NamedTuple, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-from archiver.replica.site import ReplicaSite, Response
+from archiver.replica.site import Response, not_found
+
+
+class Site(Protocol):
+    """What the server needs from a site, so tests can serve hand-made pages as well as a ReplicaSite."""
+
+    host: str
+
+    def render(self, target: str, /) -> Response:
+        """The response for an origin-form target (path and query)."""
 
 
 class LoggedRequest(NamedTuple):
@@ -44,7 +55,7 @@ class ReplicaServer:
 
     def __init__(
         self,
-        site: ReplicaSite,
+        site: Site,
         host_header_names: Iterable[str] | None = None,
         *,
         port: int = 0,
@@ -68,7 +79,7 @@ class ReplicaServer:
         if self._thread is not None:
             raise RuntimeError("ReplicaServer already started")
         if self._log_path is not None:
-            self._log = open(self._log_path, "a", encoding="utf-8")
+            self._log = open(self._log_path, "a", encoding="utf-8")  # noqa: SIM115 - closed by stop()
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=f"replica:{self.port}", daemon=True
         )
@@ -156,17 +167,17 @@ class _HTTPServer(ThreadingHTTPServer):
             self._open.discard(request)
         super().shutdown_request(request)
 
+    def handle_error(self, request: socket.socket, client_address: tuple[str, int]) -> None:  # type: ignore[override]
+        """Stay quiet when a client hangs up mid-response (crawlers cancel requests); report the rest."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
     def close_connections(self) -> None:
         with self._open_lock:
             sockets, self._open = self._open, set()
         for sock in sockets:
-            try:
+            with contextlib.suppress(OSError):  # the client closed it first
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # the client closed it first
-
-
-_NOT_FOUND_HOST = Response(404, {"Content-Type": "text/plain; charset=utf-8"}, b"unknown host\n")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -191,7 +202,7 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         host = parts.netloc if parts.scheme else self.headers.get("Host")
         if host is not None and not self.server.replica.accepts_host(host):
-            response = _NOT_FOUND_HOST
+            response = not_found()
         else:
             response = self.server.replica.site.render(urlunsplit(("", "", parts.path, parts.query, "")))
         self.send_response(response.status)

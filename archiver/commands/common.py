@@ -1,0 +1,85 @@
+"""What every crawling command shares: its options, the output lock, the run and its report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable
+
+from archiver.catalog import Catalog, default_catalog_path
+from archiver.clock import archive_time
+from archiver.config import Source
+from archiver.lock import OutputLock
+from archiver.plan import CrawlPlan
+from archiver.report import RunReport
+
+DEFAULT_OUTPUT = "output"
+
+
+class UsageError(Exception):
+    """A command-line value is malformed (exit code 2)."""
+
+
+def parse_setting_overrides(pairs: Iterable[str]) -> dict[str, str]:
+    """`-s NAME=VALUE` pairs, as `scrapy crawl` takes them."""
+    overrides = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"-s expects NAME=VALUE, got {pair!r}")
+        overrides[name.strip()] = value
+    return overrides
+
+
+def add_crawl_options(parser: argparse.ArgumentParser) -> None:
+    """Options of every crawling command."""
+    parser.add_argument("--output", "-o", default=DEFAULT_OUTPUT, help="archive folder (default ./output)")
+    parser.add_argument("--config", "-c", default=None,
+                        help="sources file (default $ARCHIVER_CONFIG or ./sources.yaml)")
+    parser.add_argument("--catalog", default=None,
+                        help="catalog file (default OUTPUT/.archiver/catalog.sqlite)")
+    parser.add_argument("--report", default=None, metavar="FILE",
+                        help="also write the run summary as JSON to FILE")
+    parser.add_argument(
+        "-s", "--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
+        help="Scrapy setting, as for `scrapy crawl` (repeatable)",
+    )
+
+
+def execute(args: argparse.Namespace, command: str, sources: list[Source], plan: CrawlPlan,
+            extra_settings: dict[str, object] | None = None) -> int:
+    """Lock the output folder, crawl, print the summary, write the report; return the exit code.
+
+    The lock is taken before Scrapy is even imported, so a run that finds another one in
+    progress exits (75) within a fraction of a second.
+    """
+    archive_time()  # a malformed ARCHIVER_NOW is a usage error before any request is made
+    with OutputLock(args.output, " ".join(["archiver", command, *(s.id for s in sources)])):
+        from archiver.runner import build_settings, run_crawls
+
+        overrides = {**(extra_settings or {}), **parse_setting_overrides(args.settings)}
+        catalog_path = Path(args.catalog) if args.catalog else default_catalog_path(args.output)
+        Catalog(catalog_path).close()  # corrupt, locked or too new: exit 2 before crawling
+        overrides["ARCHIVER_CATALOG"] = str(catalog_path)
+        settings = build_settings(overrides, output=args.output, config=getattr(args, "config", None))
+        started, clock = _wall_clock(), time.monotonic()
+        results = run_crawls(sources, settings, plan)
+        report = RunReport.from_results(command, started, _wall_clock(),
+                                        time.monotonic() - clock, results)
+    for line in report.lines():
+        print(line)
+    for failure in (f for c in report.sources.values() for f in c["failed"]):
+        print(f"failed ({failure['reason']}): {failure['url']}: {failure['message']}", file=sys.stderr)
+    if report.interrupted:
+        print("archiver: interrupted; run the same command again to resume", file=sys.stderr)
+    if args.report:
+        report.write(args.report)
+    return report.exit_code
+
+
+def _wall_clock() -> str:
+    """Real time for the report (ARCHIVER_NOW fixes archive stamps, not when a run happened)."""
+    return datetime.now().astimezone().isoformat(timespec="seconds")

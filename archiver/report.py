@@ -1,0 +1,94 @@
+"""The end-of-run summary: what a person reads after a crawl and what monitoring reads (JSON)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from archiver.runner import CrawlResult
+
+ARTICLE_OUTCOMES = ("new", "updated", "unchanged", "failed", "known")
+
+
+@dataclass
+class RunReport:
+    """Counts per source and in total, the failed URLs, and the exit code the run ends with."""
+
+    command: str
+    started: str
+    finished: str
+    seconds: float
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def from_results(cls, command: str, started: str, finished: str, seconds: float,
+                     results: list[CrawlResult]) -> RunReport:
+        report = cls(command, started, finished, round(seconds, 3))
+        for result in results:
+            stats = result.stats
+            report.sources[result.source] = {
+                "list_pages": int(stats.get("archiver/list_pages", 0)),
+                "list_pages_failed": int(stats.get("archiver/list_pages_failed", 0)),
+                "articles": {o: int(stats.get(f"archiver/articles/{o}", 0)) for o in ARTICLE_OUTCOMES},
+                "images": int(stats.get("archiver/images", 0)),
+                "bytes_written": int(stats.get("archiver/bytes_written", 0)),
+                "requests": int(stats.get("downloader/request_count", 0)),
+                "finish_reason": stats.get("finish_reason", "unknown"),
+                "failed": result.failed,
+            }
+        return report
+
+    @property
+    def totals(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for counts in self.sources.values():
+            for key, value in counts.items():
+                if isinstance(value, int):
+                    totals[key] = totals.get(key, 0) + value
+                elif isinstance(value, dict):
+                    for sub, number in value.items():
+                        totals[f"articles_{sub}"] = totals.get(f"articles_{sub}", 0) + number
+        return totals
+
+    @property
+    def interrupted(self) -> bool:
+        return any(c["finish_reason"] not in ("finished", "unknown") for c in self.sources.values())
+
+    @property
+    def exit_code(self) -> int:
+        """0 all good; 1 some articles or list pages failed; 130 interrupted (resume by re-running)."""
+        if self.interrupted:
+            return 130
+        failed = any(c["articles"]["failed"] or c["list_pages_failed"] for c in self.sources.values())
+        return 1 if failed else 0
+
+    def lines(self) -> list[str]:
+        """One human-readable line per source."""
+        out = []
+        for source, c in self.sources.items():
+            a = c["articles"]
+            out.append(
+                f"{source}: list pages {c['list_pages']}, articles new {a['new']}, "
+                f"updated {a['updated']}, unchanged {a['unchanged']}, failed {a['failed']}, "
+                f"images {c['images']}, bytes {c['bytes_written']}, requests {c['requests']}, "
+                f"time {self.seconds:.1f}s ({c['finish_reason']})"
+            )
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "command": self.command,
+            "started": self.started,
+            "finished": self.finished,
+            "seconds": self.seconds,
+            "exit_code": self.exit_code,
+            "sources": self.sources,
+            "totals": self.totals,
+        }
+
+    def write(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.as_dict(), ensure_ascii=False, indent=2) + "\n",
+                              encoding="utf-8")
