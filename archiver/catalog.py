@@ -134,7 +134,9 @@ class Catalog:
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA journal_mode = WAL")
-            self.db.execute("PRAGMA synchronous = FULL")
+            # WAL + NORMAL: a power loss may drop the last commits but never corrupts the file;
+            # a lost row only means its (already written) file is fetched and rewritten again.
+            self.db.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise CatalogError(f"{self.path}: cannot open catalog: {exc}") from exc

@@ -182,6 +182,10 @@ class NewsSpider(scrapy.Spider):
         except ExtractionError as exc:
             self._article_failed(url, exc.reason, str(exc))
             return
+        if not self.plan.in_range(article.published):
+            # Lists without dates cannot be filtered before fetching; the page's date decides.
+            self.crawler.stats.inc_value("archiver/articles/out_of_range")
+            return
         self.crawler.stats.inc_value("archiver/articles/extracted")
         yield ArticleItem(source=self.source.id, article=article)
 
