@@ -66,7 +66,7 @@ class Source:
     name: str
     label: str
     start_urls: tuple[str, ...]
-    cms: str = "vsb"
+    cms: str = "auto"
     allowed_domains: tuple[str, ...] = ()
     list: ListRules = field(default_factory=ListRules)
     article: ArticleRules = field(default_factory=ArticleRules)
@@ -154,7 +154,7 @@ def parse_config(text: str, path: Path) -> Config:
 def build_source(source_id: str, raw: Mapping[str, Any], where: str) -> Source:
     """One `Source` from its YAML mapping, with defaults filled in and every value checked."""
     values = _fields(Source, raw, where, skip={"id"})
-    cms = values.get("cms", "vsb")
+    cms = values.get("cms", "auto")
     if cms not in PRESETS:
         raise ConfigError(f"{where}: key 'cms': unknown CMS {cms!r} (known: {', '.join(PRESETS)})")
     start_urls = tuple(values["start_urls"])
@@ -183,6 +183,9 @@ def build_source(source_id: str, raw: Mapping[str, Any], where: str) -> Source:
                 check_selector(selector, f"{where}: key '{group}.{key}'")
     source = Source(id=source_id, **values)
     _check_format(source, where)
+    if not source.list_items_selector:  # cms: generic knows no list template
+        raise ConfigError(f"{where}: key 'list.items': cms {source.cms!r} has no default; "
+                          "set it (`archiver probe URL` proposes one)")
     return source
 
 

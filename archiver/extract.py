@@ -1,27 +1,49 @@
 """Page understanding: pure functions from (URL, HTML) to the fields of an article.
 
 Nothing here does I/O or knows about Scrapy, so a saved page is a complete test input and
-`archiver extract FILE.html` runs the very code the crawler runs.
+`archiver extract FILE.html` runs the very code the crawler runs. What is read where is data in
+the CMS presets (`archiver.cms`); this module applies them in a fixed order:
+recognise the CMS (`cms: auto`) → turn video placeholders into `<video>` → strip template noise →
+find the body → take attachments out of it → title, date, images.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml.etree import ParserError
 from lxml.html import HtmlElement
+from w3lib.encoding import html_to_unicode, read_bom
 
 from archiver.cms.base import Preset
+from archiver.cms.detect import resolve_preset
+from archiver.cms.generic import GenericUnavailable
 from archiver.config import ArticleRules
-from archiver.dates import find_date
+from archiver.dates import find_date, iter_dates
 
 _WS = re.compile(r"\s+")
 # "标题-某某大学新闻网", "标题_学院", "标题 | 网站": the site name follows the last separator.
 _TITLE_SUFFIX = re.compile(r"\s*(?:-|_|\||—|－)\s*[^-_|—－]*$")
+# Text that only labels an attachment link: 附件【…】已下载 N 次, 附件1：, 相关附件 …
+_ATTACHMENT_LABEL = re.compile(
+    r"^(?:相关附件|附件下载|附件|下载|已下载|次|点击|[\s\d:：、,，.。;；()（）【】\[\]<>《》—-])*$"
+)
+_SUDYFILE_TITLE = re.compile(r"""['"]title['"]\s*:\s*['"]([^'"]+)['"]""")
+# File types that a link in an article body offers as an attachment rather than as a page.
+FILE_EXTENSIONS = frozenset(
+    "pdf doc docx xls xlsx ppt pptx wps et dps zip rar 7z txt csv odt ods odp ceb caj".split()
+)
+# Elements whose start and end delimit a paragraph; an attachment's own paragraph is one of them.
+_BLOCKS = frozenset("p div li td th dd dt h1 h2 h3 h4 h5 h6 section blockquote center".split())
+# How far before the body (in characters of text) an undeclared date may sit.
+DATE_WINDOW = 300
+# Image attributes that hold the real picture when `src` is a placeholder or missing.
+_LAZY_SRC = ("data-src", "data-original", "orisrc")
 
 
 class ExtractionError(Exception):
@@ -53,11 +75,29 @@ class ExtractedArticle:
     cms: str = ""
 
 
+def decode_html(data: bytes, content_type: str | None = None) -> str:
+    """Text of a saved or fetched page: BOM, then valid UTF-8, then the declared charset, else GB18030.
+
+    Mirrors and "save as" copies often keep a `<meta charset=gb2312>` after re-encoding the file
+    as UTF-8, so bytes that are valid UTF-8 are read as UTF-8 whatever the page declares; GBK
+    (read as its superset GB18030) is what Chinese sites use otherwise.
+    """
+    if read_bom(data)[0] is None:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return html_to_unicode(content_type, data, default_encoding="gb18030")[1]
+
+
 def parse_html(html: str | bytes) -> HtmlElement:
-    """Parse a whole page; bytes are decoded by lxml from the page's own declaration."""
-    if isinstance(html, str):
-        # lxml refuses str input that carries an XML encoding declaration.
-        html = html.lstrip("\ufeff")
+    """Parse a whole page; bytes are decoded with `decode_html` first."""
+    if isinstance(html, bytes):
+        html = decode_html(html)
+    # lxml refuses str input that carries an XML encoding declaration.
+    html = html.lstrip("\ufeff")
+    if html.startswith("<?xml"):
+        html = html[html.find("?>") + 2:]
     try:
         return lxml.html.document_fromstring(html)
     except (ParserError, ValueError) as exc:
@@ -70,25 +110,38 @@ def extract_article(
     preset: Preset,
     rules: ArticleRules | None = None,
 ) -> ExtractedArticle:
-    """Read title, date, body, images and attachments; raise ExtractionError if there is no body."""
+    """Read title, date, body, images and attachments; raise ExtractionError if there is no body.
+
+    A parsed page passed in is modified (noise removed); pass text to keep the caller's tree.
+    """
+    if isinstance(html, bytes):
+        html = decode_html(html)
     doc = html if isinstance(html, HtmlElement) else parse_html(html)
+    preset = resolve_preset(preset, html if isinstance(html, str) else doc)
     rules = rules or ArticleRules()
+    area = _first(doc, preset.article_area)
+    area = doc if area is None else area
+    embed_videos(doc, url, preset)
     for selector in preset.strip:
         for node in doc.cssselect(selector):
             node.drop_tree()
-    area = _first(doc, preset.article_area)
-    area = doc if area is None else area
-    body = _find_body(doc, preset, rules)
-    if body is None:
+    try:
+        found = find_body(doc, preset, rules)
+    except GenericUnavailable as exc:
+        raise ExtractionError("generic_unavailable", str(exc)) from exc
+    if found is None:
         raise ExtractionError("no_body", f"no article body found on {url}")
-    attachments = extract_attachments(area, url, preset)
-    title = extract_title(doc, preset, rules)
+    body, anchor = found
+    _load_lazy_images(body)
+    attachments = extract_attachments(area, body, url, preset)
+    remove_attachment_blocks(body, url, attachments, preset)
+    title = extract_title(doc, anchor, preset, rules)
     if not title:
         raise ExtractionError("no_title", f"no article title found on {url}")
     return ExtractedArticle(
         url=url,
         title=title,
-        published=extract_date(doc, area, body, preset, rules),
+        published=extract_date(doc, area, anchor, preset, rules),
         body=body,
         images=extract_images(body, url),
         attachments=attachments,
@@ -96,20 +149,55 @@ def extract_article(
     )
 
 
-def extract_title(doc: HtmlElement, preset: Preset, rules: ArticleRules) -> str:
-    """Meta tag first, then the article heading; the `<title>` (with its site suffix) last."""
+def find_body(
+    doc: HtmlElement, preset: Preset, rules: ArticleRules
+) -> tuple[HtmlElement, HtmlElement] | None:
+    """The body, and where it sits in `doc` (the same element unless a heuristic cleaned a copy).
+
+    The configured or preset body container holding content comes first, else the preset's
+    heuristic. When the template nests the container in a copy of itself (VSB: `v_news_content` inside
+    `v_news_content`, the outer one also holding prev/next links), the innermost copy is the body.
+    """
+    selectors = (rules.body,) if rules.body else preset.body
+    for selector in selectors:
+        matches = [node for node in doc.cssselect(selector) if _has_content(node, preset)]
+        if matches:
+            body = matches[0]
+            for node in matches[1:]:
+                if _contains(body, node):
+                    body = node
+            return body, body
+    if preset.body_finder is not None and not rules.body:
+        return preset.body_finder(doc)
+    return None
+
+
+def extract_title(doc: HtmlElement, body: HtmlElement, preset: Preset, rules: ArticleRules) -> str:
+    """Meta tag, then a heading before the body, then the `<title>` without its site suffix.
+
+    Of several headings, the one the `<title>` starts with wins: templates also use `h2`/`.title`
+    for column names and banners, but the browser title repeats the article's.
+    """
     if rules.title:
         return _text(_first(doc, (rules.title,)))
     for name in preset.title_meta:
-        for meta in doc.xpath("//meta[@name=$n]/@content", n=name):
-            if meta.strip():
-                return clean_text(meta)
+        for content in _meta(doc, name):
+            if clean_text(content):
+                return clean_text(content)
+    page_title = _text(_first(doc, ("title",)))
+    order = _document_order(doc)
+    body_at = order[body]
+    candidates = []
     for selector in preset.title:
         for node in doc.cssselect(selector):
             text = _text(node)
-            if text:
-                return text
-    page_title = _text(_first(doc, ("title",)))
+            if text and order.get(node, body_at) < body_at and not _contains(node, body):
+                candidates.append(text)
+    for text in candidates:
+        if page_title.startswith(text):
+            return text
+    if candidates:
+        return candidates[0]
     return _TITLE_SUFFIX.sub("", page_title) or page_title
 
 
@@ -120,22 +208,24 @@ def extract_date(
     preset: Preset,
     rules: ArticleRules,
 ) -> datetime | None:
-    """Publication date (UTC+08:00) from a meta tag, the info line, or the text before the body."""
+    """Publication date (UTC+08:00): meta tag, the info line, else the nearest date before the body."""
     if rules.date:
         return find_date(_text(_first(doc, (rules.date,))))
     for name in preset.date_meta:
-        for meta in doc.xpath("//meta[@name=$n]/@content", n=name):
-            found = find_date(meta)
+        for content in _meta(doc, name):
+            found = find_date(content)
             if found:
                 return found
     for selector in preset.date_regions:
         for node in area.cssselect(selector):
-            if node is body or _contains(node, body):
+            if node is body or _contains(node, body) or _contains(body, node):
                 continue
             found = find_date(_text(node))
             if found:
                 return found
-    return find_date(_text_before(area, body))
+    before = _text_before(doc, body)[-DATE_WINDOW:]
+    dates = list(iter_dates(before))
+    return dates[-1] if dates else None
 
 
 def extract_images(body: HtmlElement, url: str) -> list[str]:
@@ -148,16 +238,79 @@ def extract_images(body: HtmlElement, url: str) -> list[str]:
     return images
 
 
-def extract_attachments(area: HtmlElement, url: str, preset: Preset) -> list[Attachment]:
-    """Attachment links (附件) in the article area, first occurrence of each URL kept."""
-    seen: dict[str, Attachment] = {}
-    for selector in preset.attachment_links:
-        for link in area.cssselect(selector):
-            href = urljoin(url, (link.get("href") or "").strip())
-            name = _text(link)
-            if href not in seen and name:
-                seen[href] = Attachment(name=name, href=href)
-    return list(seen.values())
+def extract_attachments(
+    area: HtmlElement, body: HtmlElement, url: str, preset: Preset
+) -> list[Attachment]:
+    """Attachments in document order, each URL once: the preset's attachment links and file
+    viewers in the article area, and links in the body to files (`.pdf`, `.docx` …)."""
+    found: dict[str, tuple[int, Attachment]] = {}
+    order = _document_order(area)
+
+    def add(node: HtmlElement, href: str, name: str) -> None:
+        if href and name and href not in found:
+            found[href] = (order.get(node, len(order)), Attachment(name=name, href=href))
+
+    for link in _select(area, preset.attachment_links):
+        href = _absolute(url, link.get("href"))
+        add(link, href, _text(link) or _sudyfile_title(link) or _file_name(href))
+    for selector, attribute in preset.file_embeds:
+        for node in area.cssselect(selector):
+            href = _absolute(url, node.get(attribute))
+            add(node, href, _sudyfile_title(node) or _text(node) or _file_name(href))
+    for link in body.iter("a"):
+        href = _absolute(url, link.get("href"))
+        if _is_file(href):
+            add(link, href, _text(link) or _sudyfile_title(link) or _file_name(href))
+    return [attachment for _, attachment in sorted(found.values(), key=lambda pair: pair[0])]
+
+
+def remove_attachment_blocks(
+    body: HtmlElement, url: str, attachments: list[Attachment], preset: Preset
+) -> None:
+    """Take attachments that stand alone out of the body: they are listed in `attachments`.
+
+    An attachment link (or file viewer) goes with its paragraph when the rest of that paragraph
+    only labels it (`附件【…】已下载次`), and a label-only paragraph (`附件：`) just before such a
+    paragraph goes too. A link inside a sentence stays, as the reader saw it.
+    """
+    hrefs = {a.href for a in attachments}
+    attributes = ("href", *(attribute for _, attribute in preset.file_embeds))
+
+    def is_attachment(node: HtmlElement) -> bool:
+        return isinstance(node.tag, str) and any(
+            _absolute(url, node.get(a)) in hrefs for a in attributes if node.get(a)
+        )
+
+    for node in [n for n in body.iter() if is_attachment(n)]:
+        block = _enclosing_block(node, body)
+        if block is None:
+            node.drop_tree()
+            continue
+        if not _is_label(_text_without(block, is_attachment)):
+            continue
+        previous = _previous_block(block)
+        if previous is not None and _text(previous) and _is_label(_text(previous)):
+            previous.drop_tree()
+        block.drop_tree()
+
+
+def embed_videos(doc: HtmlElement, url: str, preset: Preset) -> None:
+    """Replace the CMS's video placeholders (filled by JavaScript) with `<video src controls>`.
+
+    The placeholder is a `<script>` on VSB, which the noise filter would remove with the video.
+    """
+    for selector, attribute in preset.video_embeds:
+        for node in doc.cssselect(selector):
+            src = _absolute(url, node.get(attribute))
+            parent = node.getparent()
+            if not src or parent is None:
+                continue
+            video = lxml.html.Element("video", src=src, controls="controls")
+            title = _sudyfile_title(node)
+            if title:
+                video.set("title", title)
+            video.tail = node.tail
+            parent.replace(node, video)
 
 
 def clean_text(text: str) -> str:
@@ -165,17 +318,36 @@ def clean_text(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
-def _find_body(doc: HtmlElement, preset: Preset, rules: ArticleRules) -> HtmlElement | None:
-    selectors = (rules.body,) if rules.body else preset.body
-    for selector in selectors:
-        for node in doc.cssselect(selector):
-            if _has_content(node):
-                return node
-    return None
+def _has_content(node: HtmlElement, preset: Preset) -> bool:
+    """Text, a picture, a video or an embedded file: a PDF-only body is still a body."""
+    if clean_text(node.text_content()):
+        return True
+    if any(True for _ in node.iter("img", "video")):
+        return True
+    return any(node.cssselect(selector) for selector, _ in preset.file_embeds)
 
 
-def _has_content(node: HtmlElement) -> bool:
-    return bool(clean_text(node.text_content())) or any(True for _ in node.iter("img"))
+def _load_lazy_images(body: HtmlElement) -> None:
+    """Give `src` to images that keep their picture in a lazy-loading attribute only."""
+    for img in body.iter("img"):
+        if (img.get("src") or "").strip():
+            continue
+        for attribute in _LAZY_SRC:
+            if (img.get(attribute) or "").strip():
+                img.set("src", img.get(attribute).strip())
+                break
+
+
+def _meta(doc: HtmlElement, name: str) -> list[str]:
+    return doc.xpath(
+        "//meta[translate(@name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')=$n"
+        " or @property=$n or @itemprop=$n]/@content",
+        n=name.lower(),
+    )
+
+
+def _select(root: HtmlElement, selectors: Iterable[str]) -> list[HtmlElement]:
+    return [node for selector in selectors for node in root.cssselect(selector)]
 
 
 def _first(doc: HtmlElement, selectors: tuple[str, ...]) -> HtmlElement | None:
@@ -190,18 +362,82 @@ def _text(node: HtmlElement | None) -> str:
     return clean_text(node.text_content()) if node is not None else ""
 
 
+def _absolute(url: str, href: str | None) -> str:
+    href = (href or "").strip()
+    if not href or href.startswith(("#", "javascript:", "mailto:", "data:")):
+        return ""
+    return urljoin(url, href)
+
+
+def _is_file(href: str) -> bool:
+    path = urlsplit(href).path.lower()
+    return "." in path.rsplit("/", 1)[-1] and path.rsplit(".", 1)[-1] in FILE_EXTENSIONS
+
+
+def _file_name(href: str) -> str:
+    return urlsplit(href).path.rsplit("/", 1)[-1]
+
+
+def _sudyfile_title(node: HtmlElement) -> str:
+    match = _SUDYFILE_TITLE.search(node.get("sudyfile-attr") or "")
+    return clean_text(match.group(1)) if match else ""
+
+
+def _is_label(text: str) -> bool:
+    return bool(_ATTACHMENT_LABEL.match(text))
+
+
+def _text_without(block: HtmlElement, is_attachment: Callable[[HtmlElement], bool]) -> str:
+    """The block's text with the attachment links' own text left out."""
+    text = _text(block)
+    for node in block.iter():
+        if is_attachment(node):
+            text = text.replace(_text(node), "", 1)
+    return clean_text(text)
+
+
+def _enclosing_block(node: HtmlElement, body: HtmlElement) -> HtmlElement | None:
+    for ancestor in (node, *node.iterancestors()):
+        if ancestor is body:
+            return None
+        if isinstance(ancestor.tag, str) and ancestor.tag in _BLOCKS:
+            return ancestor
+    return None
+
+
+def _previous_block(block: HtmlElement) -> HtmlElement | None:
+    """The nearest preceding sibling that is not an empty paragraph, if it is a block."""
+    sibling = block.getprevious()
+    while sibling is not None and isinstance(sibling.tag, str) and not _text(sibling) \
+            and not any(True for _ in sibling.iter("img", "video")) \
+            and not (sibling.tail or "").strip():
+        sibling = sibling.getprevious()
+    if sibling is None or not isinstance(sibling.tag, str) or sibling.tag not in _BLOCKS:
+        return None
+    if (sibling.tail or "").strip():
+        return None
+    return sibling
+
+
+def _document_order(root: HtmlElement) -> dict[HtmlElement, int]:
+    return {node: index for index, node in enumerate(root.iter())}
+
+
 def _contains(ancestor: HtmlElement, node: HtmlElement) -> bool:
     return any(parent is ancestor for parent in node.iterancestors())
 
 
-def _text_before(area: HtmlElement, body: HtmlElement) -> str:
-    """The area's text up to where the body starts: where templates put the info line."""
+def _text_before(doc: HtmlElement, body: HtmlElement) -> str:
+    """The page's visible text up to where the body starts: where templates put the info line."""
     parts = []
-    for node in area.iter():
+    head = doc.find("head")
+    for node in doc.iter():
         if node is body:
             break
+        if head is not None and (node is head or _contains(head, node)):
+            continue
         if isinstance(node.tag, str) and node.text:
             parts.append(node.text)
         if node.tail and not _contains(node, body):
             parts.append(node.tail)
-    return " ".join(parts)
+    return clean_text(" ".join(parts))

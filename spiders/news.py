@@ -140,10 +140,11 @@ class NewsSpider(scrapy.Spider):
             yield self._article_request(url)
         if self._should_stop_paging(wanted, all_older):
             return
-        next_links = response.css(self.source.next_page_selector)
-        href = next_links[0].attrib.get("href") if next_links else None
-        if href:
-            yield response.follow(href, callback=self.parse_list, errback=self.list_failed)
+        for link in response.css(self.source.next_page_selector):
+            href = (link.attrib.get("href") or "").strip()
+            if href and not href.startswith(("javascript:", "#")):
+                yield response.follow(href, callback=self.parse_list, errback=self.list_failed)
+                break
 
     def _should_stop_paging(self, wanted: int, all_older: bool) -> bool:
         if self.plan.max_pages is not None and self.list_pages_seen >= self.plan.max_pages:

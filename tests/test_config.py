@@ -24,7 +24,7 @@ def test_shipped_sources_file_is_valid():
 def test_minimal_source_needs_only_name_label_and_start_urls(write_sources):
     path = write_sources("sources:\n  s:\n    name: N\n    label: L\n    start_urls: [https://a.edu.cn/xw.htm]\n")
     source = load_config(path).sources["s"]
-    assert source.cms == "vsb" and source.allowed_domains == ("a.edu.cn",)
+    assert source.cms == "auto" and source.allowed_domains == ("a.edu.cn",)
 
 
 BAD = [

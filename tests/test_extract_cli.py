@@ -1,0 +1,76 @@
+"""`archiver extract`: the real CLI on saved pages, without network."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import FIXTURES, HRBEU_YAML, run_archiver
+
+PAGES = FIXTURES / "pages"
+
+
+def test_json_fields_of_a_gbk_page(tmp_path: Path) -> None:
+    page = PAGES / "vsb_table_layout_gbk.html"
+    expected = json.loads((PAGES / "vsb_table_layout_gbk.json").read_text(encoding="utf-8"))
+    result = run_archiver(["extract", str(page), "--url", expected["url"], "--json"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    got = json.loads(result.stdout)
+    assert sorted(got) == ["attachments", "cms", "images", "markdown", "paragraphs",
+                           "published", "text", "title"]
+    assert got["title"] == expected["title"]
+    assert got["published"] == "2019-11-04T00:00:00+08:00"
+    assert got["paragraphs"] == expected["paragraphs"]
+    assert got["text"] == "\n\n".join(expected["paragraphs"])
+    assert got["markdown"] == "\n\n".join(expected["paragraphs"])
+    assert got["cms"] == "vsb" and got["images"] == [] and got["attachments"] == []
+
+
+def test_json_lists_attachments_and_images_in_document_order(tmp_path: Path) -> None:
+    expected = json.loads((PAGES / "webplus_article.json").read_text(encoding="utf-8"))
+    result = run_archiver(["extract", str(PAGES / "webplus_article.html"), "--url", expected["url"],
+                           "--cms", "webplus", "--json"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    got = json.loads(result.stdout)
+    assert got["images"] == expected["images"]
+    assert got["attachments"] == expected["attachments"]
+    assert f"![图]({expected['images'][0]})" in got["markdown"]
+
+
+def test_markdown_with_a_configured_source_is_the_sample_byte_for_byte(tmp_path: Path) -> None:
+    (tmp_path / "sources.yaml").write_text(HRBEU_YAML, encoding="utf-8")
+    result = run_archiver(["extract", str(FIXTURES / "gongxue_68951.html"), "--source", "hrbeu",
+                           "--url", "http://gongxue.cn/info/1141/68951.htm"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.encode("utf-8") == (FIXTURES / "sample_expected.md").read_bytes()
+
+
+def test_markdown_without_a_source_names_the_site_by_its_host(tmp_path: Path) -> None:
+    result = run_archiver(["extract", str(PAGES / "vsb_meta_title.html")], cwd=tmp_path,
+                          now="2024-01-02 03:04:05")
+    assert result.returncode == 0, result.stderr
+    # No --url: the page's own <meta name="Url"> gives the address.
+    assert result.stdout.startswith(
+        "---\ntitle: news.example.edu.cn->海洋学院举办青年教师教学沙龙 | news.example.edu.cn\n"
+        "date: 2024-01-02 03:04:05.000000\n")
+    assert result.stdout.endswith("[转入文章首发地址](http://news.example.edu.cn/info/1002/23456.htm)")
+
+
+def test_a_page_that_is_not_an_article_exits_1_with_the_reason(tmp_path: Path) -> None:
+    result = run_archiver(["extract", str(PAGES / "webplus_article.html"), "--cms", "vsb"], cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "webplus_article.html: not an article (no_body)" in result.stderr
+
+
+def test_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_archiver(["extract", str(tmp_path / "nope.html")], cwd=tmp_path)
+    assert result.returncode == 2
+    assert "archiver: error: cannot read" in result.stderr and "nope.html" in result.stderr
+
+
+def test_source_and_cms_are_exclusive(tmp_path: Path) -> None:
+    result = run_archiver(["extract", str(PAGES / "vsb_meta_title.html"), "--source", "x",
+                           "--cms", "vsb"], cwd=tmp_path)
+    assert result.returncode == 2
+    assert "not allowed with argument" in result.stderr
