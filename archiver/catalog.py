@@ -74,6 +74,11 @@ MIGRATIONS: tuple[str, ...] = (
         counts TEXT                  -- JSON object of the run's counters
     );
     """,
+    """
+    ALTER TABLE media ADD COLUMN next_attempt TEXT;  -- a failed download's back-off, NULL: none
+    CREATE INDEX media_by_url ON media (url);
+    CREATE INDEX media_failed ON media (state, next_attempt) WHERE state = 'failed';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -114,6 +119,13 @@ class MediaRecord:
     content_type: str | None = None
     attempts: int = 0
     last_error: str | None = None
+    next_attempt: str | None = None
+
+
+_MEDIA_COLUMNS = (
+    "m.kind, m.position, m.url, m.name, m.state, m.local_path, m.sha256, m.bytes, m.content_type, "
+    "m.attempts, m.last_error, m.next_attempt"
+)
 
 
 def default_catalog_path(output: str | Path) -> Path:
@@ -214,11 +226,11 @@ class Catalog:
             self.db.execute("DELETE FROM media WHERE article_id = ?", (article_id,))
             self.db.executemany(
                 "INSERT INTO media (article_id, kind, position, url, name, local_path, sha256, "
-                "bytes, content_type, state, attempts, last_error) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "bytes, content_type, state, attempts, last_error, next_attempt) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (article_id, m.kind, m.position, m.url, m.name, m.local_path, m.sha256,
-                     m.bytes, m.content_type, m.state, m.attempts, m.last_error)
+                     m.bytes, m.content_type, m.state, m.attempts, m.last_error, m.next_attempt)
                     for m in media
                 ],
             )
@@ -234,12 +246,82 @@ class Catalog:
 
     def media(self, source: str, url: str) -> list[MediaRecord]:
         rows = self.db.execute(
-            "SELECT m.kind, m.position, m.url, m.name, m.state, m.local_path, m.sha256, m.bytes, "
-            "m.content_type, m.attempts, m.last_error FROM media m JOIN articles a "
+            f"SELECT {_MEDIA_COLUMNS} FROM media m JOIN articles a "
             "ON a.id = m.article_id WHERE a.source = ? AND a.url = ? ORDER BY m.kind, m.position",
             (source, url),
         )
         return [MediaRecord(**dict(r)) for r in rows]
+
+    # -- media
+
+    def known_medium(self, source: str, url: str) -> MediaRecord | None:
+        """What the source's archive knows of a media URL, whichever article uses it: a done
+        copy first (newest), else the failure with the most attempts, else a linked row."""
+        row = self.db.execute(
+            f"SELECT {_MEDIA_COLUMNS} FROM media m JOIN articles a ON a.id = m.article_id "
+            "WHERE m.url = ? AND a.source = ? ORDER BY m.state = 'done' DESC, "
+            "m.state = 'failed' DESC, m.attempts DESC, m.id DESC LIMIT 1",
+            (url, source),
+        ).fetchone()
+        return MediaRecord(**dict(row)) if row else None
+
+    def failed_media(self, source: str, due: str | None = None,
+                     max_attempts: int | None = None) -> list[tuple[str, list[MediaRecord]]]:
+        """Failed media to retry, grouped by article URL (in archive order): those whose back-off
+        ended by `due` and with fewer than `max_attempts` attempts (None: every one)."""
+        query = (
+            f"SELECT a.url AS article_url, {_MEDIA_COLUMNS} FROM media m "
+            "JOIN articles a ON a.id = m.article_id WHERE m.state = 'failed' AND a.source = ?"
+        )
+        params: list[Any] = [source]
+        if due is not None:
+            query += " AND (m.next_attempt IS NULL OR m.next_attempt <= ?)"
+            params.append(due)
+        if max_attempts is not None:
+            query += " AND m.attempts < ?"
+            params.append(max_attempts)
+        grouped: dict[str, list[MediaRecord]] = {}
+        for row in self.db.execute(query + " ORDER BY a.id, m.kind, m.position", params):
+            values = dict(row)
+            grouped.setdefault(values.pop("article_url"), []).append(MediaRecord(**values))
+        return list(grouped.items())
+
+    def update_media(self, source: str, article_url: str, media: list[MediaRecord],
+                     content_hash: str | None = None, size: int | None = None) -> None:
+        """Store new states of some of an article's media (matched by kind and position) and,
+        when its file was rewritten, the file's new hash and size; one transaction."""
+        with self.transaction():
+            row = self.db.execute(
+                "SELECT id FROM articles WHERE source = ? AND url = ?", (source, article_url)
+            ).fetchone()
+            if row is None:
+                return
+            self.db.executemany(
+                "UPDATE media SET url = ?, name = ?, local_path = ?, sha256 = ?, bytes = ?, "
+                "content_type = ?, state = ?, attempts = ?, last_error = ?, next_attempt = ? "
+                "WHERE article_id = ? AND kind = ? AND position = ?",
+                [
+                    (m.url, m.name, m.local_path, m.sha256, m.bytes, m.content_type, m.state,
+                     m.attempts, m.last_error, m.next_attempt, row[0], m.kind, m.position)
+                    for m in media
+                ],
+            )
+            if content_hash is not None:
+                self.db.execute(
+                    "UPDATE articles SET content_hash = ?, bytes = ? WHERE id = ?",
+                    (content_hash, size, row[0]),
+                )
+
+    def media_summary(self, source: str) -> dict[str, dict[str, int]]:
+        """Media rows per kind and state (`{"image": {"done": 120, "failed": 2}}`)."""
+        summary: dict[str, dict[str, int]] = {}
+        for row in self.db.execute(
+            "SELECT m.kind, m.state, count(*) FROM media m JOIN articles a ON a.id = m.article_id "
+            "WHERE a.source = ? GROUP BY m.kind, m.state ORDER BY m.kind, m.state",
+            (source,),
+        ):
+            summary.setdefault(row[0], {})[row[1]] = row[2]
+        return summary
 
     def articles(self, source: str | None = None) -> Iterator[ArticleRecord]:
         """Every article (of one source), in publication order then URL, streamed."""

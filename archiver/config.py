@@ -56,6 +56,8 @@ class FrontMatter:
 
 
 SLUG_RULES = ("md5", "title")
+# Where the Markdown's media links point: the site's URLs (the sample) or the archived copies.
+IMAGE_LINK_MODES = ("original", "local")
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class Source:
     summary_chars: int = 200
     source_link_text: str = "转入文章首发地址"
     slug: str = "md5"
+    image_links: str = "original"
+    download_videos: bool = False
 
     @property
     def preset(self):  # -> archiver.cms.Preset (import cycle-free annotation omitted)
@@ -168,6 +172,11 @@ def build_source(source_id: str, raw: Mapping[str, Any], where: str) -> Source:
         values["allowed_domains"] = tuple(dict.fromkeys(urlsplit(u).hostname for u in start_urls))
     if values.get("slug", "md5") not in SLUG_RULES:
         raise ConfigError(f"{where}: key 'slug': must be one of {', '.join(SLUG_RULES)}")
+    if values.get("image_links", "original") not in IMAGE_LINK_MODES:
+        raise ConfigError(
+            f"{where}: key 'image_links': must be one of {', '.join(IMAGE_LINK_MODES)}, "
+            f"got {values['image_links']!r}"
+        )
     if values.get("summary_chars", 200) < 0:
         raise ConfigError(f"{where}: key 'summary_chars': must be 0 or more")
     values["list"] = ListRules(**_fields(ListRules, raw.get("list") or {}, f"{where}: key 'list'"))

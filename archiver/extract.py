@@ -20,6 +20,7 @@ from lxml.etree import ParserError
 from lxml.html import HtmlElement
 from w3lib.encoding import html_to_unicode, read_bom
 
+from archiver.cleanup import IMAGE_SCHEMES, absolute_url
 from archiver.cms.base import Preset
 from archiver.cms.detect import resolve_preset
 from archiver.cms.generic import GenericUnavailable
@@ -229,12 +230,16 @@ def extract_date(
 
 
 def extract_images(body: HtmlElement, url: str) -> list[str]:
-    """Absolute URLs of the body's images, in document order (`data:` URIs are not kept)."""
+    """Absolute http(s) URLs of the body's images, in document order.
+
+    The same rule as the Markdown's (`cleanup.absolute_url`), so the image list and the image
+    paragraphs always agree; `data:`, `javascript:` and other schemes are not images to fetch.
+    """
     images = []
     for img in body.iter("img"):
-        src = (img.get("src") or "").strip()
-        if src and not src.lower().startswith("data:"):
-            images.append(urljoin(url, src))
+        src = absolute_url(img.get("src"), url, IMAGE_SCHEMES)
+        if src:
+            images.append(src)
     return images
 
 

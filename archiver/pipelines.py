@@ -2,6 +2,8 @@
 
 The file is written (atomically) before the catalog row is committed, so a crash in between
 leaves a file the next run simply rewrites; the catalog never points at a file that is not there.
+The media pipeline (`archiver.media.pipeline`) runs first and leaves on the item what became of
+each image, attachment and video; with `image_links: local` the file links the archived copies.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from pathlib import Path
 
 from scrapy.crawler import Crawler
 
-from archiver.catalog import ArticleRecord, Catalog, MediaRecord
+from archiver.catalog import ArticleRecord, Catalog
 from archiver.clock import archive_time
 from archiver.config import Source
-from archiver.extract import ExtractedArticle
 from archiver.items import ArticleItem
+from archiver.media.found import linked_records, media_refs
+from archiver.media.links import local_links, relink
 from archiver.normalize import normalise_article
 from archiver.render import format_timestamp, render_article, urlname_for
 from archiver.storage import article_path, remove_stale_temp_files, source_dir, write_atomic
@@ -50,7 +53,9 @@ class MarkdownPipeline:
         if removed:
             logger.info("Removed %d temporary files left by an interrupted run in %s", removed, folder)
 
-    def process_item(self, item: ArticleItem, spider: object = None) -> ArticleItem:
+    def process_item(self, item: object, spider: object = None) -> object:
+        if not isinstance(item, ArticleItem):
+            return item  # a media retry: finished by the media pipeline
         source: Source = self.crawler.spider.source
         catalog: Catalog = self.crawler.spider.catalog
         article = item.article
@@ -59,7 +64,11 @@ class MarkdownPipeline:
         path = article_path(self.output, source.id, urlname)
         now = archive_time()
         archived = _first_archived(known, path) or now
-        data = render_article(normalise_article(article), source, archived).encode("utf-8")
+        media = item.media if item.media is not None else linked_records(media_refs(article))
+        text = render_article(normalise_article(article), source, archived)
+        if source.image_links == "local":
+            text = relink(text, local_links(media))
+        data = text.encode("utf-8")
         digest = hashlib.sha256(data).hexdigest()
         changed = write_atomic(path, data)
         outcome = "new" if known is None else ("updated" if digest != known.content_hash else "unchanged")
@@ -78,7 +87,7 @@ class MarkdownPipeline:
                 path=path.relative_to(self.output).as_posix(),
                 bytes=len(data),
             ),
-            media_records(article),
+            media,
         )
         stats = self.crawler.stats
         stats.inc_value(f"archiver/articles/{outcome}")
@@ -100,10 +109,3 @@ def _first_archived(known: ArticleRecord | None, path: Path) -> datetime | None:
         return None
     match = _DATE_LINE.search(head)
     return datetime.fromisoformat(match.group(1).decode()) if match else None
-
-
-def media_records(article: ExtractedArticle) -> list[MediaRecord]:
-    """The article's images and attachments as catalog rows (linked: original URLs kept)."""
-    return [MediaRecord("image", i, url) for i, url in enumerate(article.images)] + [
-        MediaRecord("attachment", i, a.href, name=a.name) for i, a in enumerate(article.attachments)
-    ]

@@ -16,6 +16,8 @@ import yaml
 from slugify import slugify
 
 from archiver.config import Source
+from archiver.markdown import LINE_START
+from archiver.media.links import attachment_list
 from archiver.normalize import Block, NormalisedArticle, escape_inline, markdown_url
 
 DIVIDER = "<!--more-->"
@@ -88,26 +90,50 @@ def _yaml_list(key_line: str, items: list[str]) -> list[str]:
 def insert_divider(blocks: list[Block], limit: int) -> str:
     """Join the blocks and put `<!--more-->` after `limit` characters, never inside a construct.
 
-    A position inside a link, image, escape or unsplittable block moves to the end of it; a body
-    no longer than `limit` gets the divider as its last paragraph. `limit` 0 means no divider.
+    A position inside a link, image, escape, emphasis or unsplittable block moves to the end of
+    it; a body no longer than `limit` gets the divider as its last paragraph. `limit` 0 means no
+    divider.
     """
     body = "\n\n".join(b.markdown for b in blocks)
     if limit <= 0:
         return body
-    position = limit
+    position = divider_position(blocks, limit)
+    if position >= len(body):
+        return f"{body}\n\n{DIVIDER}" if body else DIVIDER
+    if body.startswith("\n\n", position):  # between blocks: a paragraph of its own
+        return f"{body[:position]}\n\n{DIVIDER}\n\n{body[position + 2:]}"
+    return f"{body[:position]}\n{DIVIDER}\n{body[position:]}"
+
+
+def divider_position(blocks: list[Block], limit: int) -> int:
+    """The first offset at or after `limit` in the joined body where the divider may go.
+
+    Inside a paragraph that is: not inside an atom, and not where the rest of the paragraph,
+    starting a new line after the divider, would begin a list, heading or quote.
+    """
     offset = 0
     for block in blocks:
         end = offset + len(block.markdown)
-        if offset < position < end:
+        if offset < limit < end:
             if not block.splittable:
-                position = end
-            for start, stop in block.atoms:
-                if offset + start < position < offset + stop:
-                    position = offset + stop
+                return end
+            return offset + _split_point(block, limit - offset)
         offset = end + 2
-    if position >= len(body):
-        return f"{body}\n\n{DIVIDER}" if body else DIVIDER
-    return f"{body[:position]}\n{DIVIDER}\n{body[position:]}"
+    return limit
+
+
+def _split_point(block: Block, position: int) -> int:
+    text = block.markdown
+    while position < len(text):
+        inside = [stop for start, stop in block.atoms if start < position < stop]
+        if inside:
+            position = max(inside)
+            continue
+        if LINE_START.match(text, position + (text[position] == " ")):
+            position += 1
+            continue
+        break
+    return position
 
 
 def render_article(article: NormalisedArticle, source: Source, archived: datetime) -> str:
@@ -115,5 +141,6 @@ def render_article(article: NormalisedArticle, source: Source, archived: datetim
     urlname = urlname_for(article.url, article.title, source.slug)
     parts = [render_front_matter(source, article.title, urlname, archived)]
     parts.append(insert_divider(article.blocks, source.summary_chars))
+    files = attachment_list(article.attachments)  # 附件, before the source link (archiver.media)
     link = f"[{escape_inline(source.source_link_text)}]({markdown_url(article.url)})"
-    return parts[0] + "\n\n".join(p for p in (parts[1], link) if p)
+    return parts[0] + "\n\n".join(p for p in (parts[1], files, link) if p)

@@ -11,6 +11,8 @@ if TYPE_CHECKING:
     from archiver.runner import CrawlResult
 
 ARTICLE_OUTCOMES = ("new", "updated", "unchanged", "failed", "known")
+# Media downloads: fetched and stored, refused or failed, found already archived, bytes fetched.
+MEDIA_OUTCOMES = ("downloaded", "failed", "reused", "bytes")
 
 
 @dataclass
@@ -34,6 +36,7 @@ class RunReport:
                 "list_pages_failed": int(stats.get("archiver/list_pages_failed", 0)),
                 "articles": {o: int(stats.get(f"archiver/articles/{o}", 0)) for o in ARTICLE_OUTCOMES},
                 "images": int(stats.get("archiver/images", 0)),
+                "media": {o: int(stats.get(f"archiver/media/{o}", 0)) for o in MEDIA_OUTCOMES},
                 "bytes_written": int(stats.get("archiver/bytes_written", 0)),
                 "requests": int(stats.get("downloader/request_count", 0)),
                 "finish_reason": stats.get("finish_reason", "unknown"),
@@ -50,7 +53,7 @@ class RunReport:
                     totals[key] = totals.get(key, 0) + value
                 elif isinstance(value, dict):
                     for sub, number in value.items():
-                        totals[f"articles_{sub}"] = totals.get(f"articles_{sub}", 0) + number
+                        totals[f"{key}_{sub}"] = totals.get(f"{key}_{sub}", 0) + number
         return totals
 
     @property
@@ -59,21 +62,27 @@ class RunReport:
 
     @property
     def exit_code(self) -> int:
-        """0 all good; 1 some articles or list pages failed; 130 interrupted (resume by re-running)."""
+        """0 all good; 1 some articles, list pages or media failed (retried next run); 130
+        interrupted (resume by re-running)."""
         if self.interrupted:
             return 130
-        failed = any(c["articles"]["failed"] or c["list_pages_failed"] for c in self.sources.values())
+        failed = any(
+            c["articles"]["failed"] or c["list_pages_failed"] or c["media"]["failed"]
+            for c in self.sources.values()
+        )
         return 1 if failed else 0
 
     def lines(self) -> list[str]:
         """One human-readable line per source."""
         out = []
         for source, c in self.sources.items():
-            a = c["articles"]
+            a, m = c["articles"], c["media"]
             out.append(
                 f"{source}: list pages {c['list_pages']}, articles new {a['new']}, "
                 f"updated {a['updated']}, unchanged {a['unchanged']}, failed {a['failed']}, "
-                f"images {c['images']}, bytes {c['bytes_written']}, requests {c['requests']}, "
+                f"images {c['images']}, bytes {c['bytes_written']}, "
+                f"media downloaded {m['downloaded']} ({m['bytes']} bytes), reused {m['reused']}, "
+                f"failed {m['failed']}, requests {c['requests']}, "
                 f"time {self.seconds:.1f}s ({c['finish_reason']})"
             )
         return out

@@ -32,8 +32,12 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 
 ITEM_PIPELINES = {
+    # Media first: the Markdown links what it archived, and the catalog records both at once.
+    "archiver.media.pipeline.MediaFilesPipeline": 300,
     "archiver.pipelines.MarkdownPipeline": 800,
 }
+# Download scripts (VSB's download.jsp) often answer with a redirect to the file.
+MEDIA_ALLOW_REDIRECTS = True
 EXTENSIONS = {
     "archiver.progress.Progress": 500,
 }
@@ -48,3 +52,17 @@ ARCHIVER_CATALOG = None
 # Progress: auto (a bar on a terminal, log lines otherwise), bar, log or off.
 ARCHIVER_PROGRESS = "auto"
 ARCHIVER_PROGRESS_INTERVAL = 30.0
+
+# Media (images, attachments, videos), into OUTPUT/<source>/images, files and videos.
+# Off: media are only linked (catalog state `linked`), nothing is downloaded.
+ARCHIVER_MEDIA_ENABLED = True
+# Largest image or attachment, in bytes; a bigger download is cut off while it streams.
+ARCHIVER_MEDIA_MAX_BYTES = 50 * 1024 * 1024
+# Largest video (videos download only for sources with `download_videos: true`).
+ARCHIVER_MEDIA_VIDEO_MAX_BYTES = 200 * 1024 * 1024
+# A failed medium is retried by later crawls at most this many times in all...
+ARCHIVER_MEDIA_MAX_ATTEMPTS = 5
+# ...waiting this many seconds after the first failure, four times longer after each next one.
+ARCHIVER_MEDIA_RETRY_DELAY = 3600
+# Set by `archiver media --retry`: retry the failed media, crawl nothing else.
+ARCHIVER_MEDIA_RETRY_ONLY = False

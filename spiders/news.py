@@ -22,6 +22,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from archiver.catalog import Catalog, default_catalog_path
@@ -29,7 +31,8 @@ from archiver.clock import archive_time
 from archiver.config import Source, load_config
 from archiver.dates import find_date
 from archiver.extract import ExtractionError, extract_article
-from archiver.items import ArticleItem
+from archiver.items import ArticleItem, MediaRetryItem
+from archiver.media.options import MediaSettings
 from archiver.plan import CrawlPlan
 from archiver.render import format_timestamp
 
@@ -62,6 +65,8 @@ class NewsSpider(scrapy.Spider):
         self.plan = plan or CrawlPlan.from_spider_args(**plan_args)
         self.source: Source
         self.catalog: Catalog
+        self.media: MediaSettings
+        self.media_retry_only = False
         self.known_pages_in_a_row = 0
         self.list_pages_seen = 0
         # Failed URLs for the run report (bounded: a site that is down must not eat memory).
@@ -74,10 +79,13 @@ class NewsSpider(scrapy.Spider):
         spider.allowed_domains = list(spider.source.allowed_domains)
         spider.output = Path(crawler.settings.get("ARCHIVER_OUTPUT"))
         catalog_path = crawler.settings.get("ARCHIVER_CATALOG") or default_catalog_path(spider.output)
+        spider.media = MediaSettings.from_settings(crawler.settings)
+        spider.media_retry_only = crawler.settings.getbool("ARCHIVER_MEDIA_RETRY_ONLY")
         spider.catalog = Catalog(catalog_path)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         spider.run_id = spider.catalog.start_run(
-            spider.plan.mode, spider.source.id, format_timestamp(archive_time())
+            "media" if spider.media_retry_only else spider.plan.mode, spider.source.id,
+            format_timestamp(archive_time()),
         )
         return spider
 
@@ -94,8 +102,19 @@ class NewsSpider(scrapy.Spider):
         self.catalog.finish_run(self.run_id, format_timestamp(archive_time()), reason, stats)
         self.catalog.close()
 
-    async def start(self) -> AsyncIterator[Request]:
-        """Re-checks and retries straight from the catalog, then the first list page(s)."""
+    async def start(self) -> AsyncIterator[Request | MediaRetryItem]:
+        """Re-checks and retries straight from the catalog, then the first list page(s).
+
+        With `ARCHIVER_MEDIA_RETRY_ONLY` (`archiver media --retry`): every failed medium of the
+        source, and nothing else.
+        """
+        if self.media_retry_only:
+            retries = self._media_retries(due=None, max_attempts=None)
+            processed = self._when_processed(len(retries))
+            for item in retries:
+                yield item
+            await maybe_deferred_to_future(processed)
+            return
         window = self.plan.recheck_since(archive_time())
         if window is not None:
             for url in self.catalog.published_since(self.source.id, window):
@@ -105,8 +124,44 @@ class NewsSpider(scrapy.Spider):
             for url in self.catalog.failed_urls(self.source.id, self.plan.max_failed_attempts):
                 self.crawler.stats.inc_value("archiver/articles/retried")
                 yield self._article_request(url)
+            due = format_timestamp(archive_time())
+            for item in self._media_retries(due=due, max_attempts=self.media.max_attempts):
+                yield item
         for url in self.source.start_urls:
             yield Request(url, callback=self.parse_list, errback=self.list_failed)
+
+    def _media_retries(self, due: str | None, max_attempts: int | None) -> list[MediaRetryItem]:
+        """Archived articles' failed media whose back-off is over (all of them: `due` None), for
+        the media pipeline to download again without fetching the articles."""
+        if not self.media.enabled:
+            return []
+        return [
+            MediaRetryItem(self.source.id, article_url, records)
+            for article_url, records in self.catalog.failed_media(self.source.id, due, max_attempts)
+        ]
+
+    def _when_processed(self, count: int) -> Deferred[None]:
+        """Fires once `count` media retry items have left the pipelines.
+
+        Scrapy notices that a spider is idle on its 5-second heartbeat when the last work was an
+        item rather than a response; `start()` waiting for this lets `archiver media --retry`
+        end as soon as its downloads are done.
+        """
+        processed: Deferred[None] = Deferred()
+        seen = 0
+
+        def finished(item: object, **_: object) -> None:
+            nonlocal seen
+            if isinstance(item, MediaRetryItem):
+                seen += 1
+                if seen >= count and not processed.called:
+                    processed.callback(None)
+
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            self.crawler.signals.connect(finished, signal=signal, weak=False)
+        if count == 0:
+            processed.callback(None)
+        return processed
 
     def parse_list(self, response: Response) -> Iterator[Request]:
         """Queue the page's articles this run wants, then the next (older) list page."""

@@ -48,6 +48,8 @@ def test_crawl_of_200_articles_writes_200_correct_files(replica_200):
         assert front["urlname"] == front["slug"] == name
         assert blocks[-1] == f"[转入文章首发地址]({truth.url})"
         expected = [f"![图]({value})" if kind == "img" else value for kind, value in truth.body_blocks]
+        if truth.attachments:  # listed before the source link
+            expected += ["附件：", "\n".join(f"- [{name}]({href})" for name, href in truth.attachments)]
         assert [_ESCAPE.sub(r"\1", b) for b in blocks[:-1]] == expected, truth.url
 
 

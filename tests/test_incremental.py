@@ -161,7 +161,7 @@ def test_backfill_killed_twice_resumes_to_identical_output(tmp_path: Path):
         fetched = article_paths(server)
     assert snapshot(killed) == snapshot(clean)
     assert len(snapshot(clean)) == 1000
-    assert not [p for p in out.iterdir() if not p.name.endswith(".md")]  # no temp file left
+    assert not list(out.rglob("*.tmp"))  # no temp file left (articles, images or attachments)
     repeats = len(fetched) - len(set(fetched))
     assert len(set(fetched)) == 1000
     # Only requests in flight at each kill are fetched again (16 concurrent, plus responses

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import lxml.html
 import pytest
 import yaml
 
-from archiver.normalize import Block
+from archiver.markdown import LINE_START
+from archiver.normalize import Block, body_to_blocks
 from archiver.render import format_timestamp, insert_divider, urlname_for, yaml_scalar
 
 
@@ -53,9 +55,45 @@ def test_divider_never_splits_an_image_or_escape():
     image = "![图](http://x/a.jpg)"
     blocks = [para("a" * 190), Block("img", image, "", ((0, len(image)),), False), para("tail")]
     out = insert_divider(blocks, 200)
-    assert out == "a" * 190 + "\n\n" + image + "\n<!--more-->\n" + "\n\ntail"
+    assert out == "a" * 190 + "\n\n" + image + "\n\n<!--more-->\n\ntail"
     escaped = Block("p", "x" * 199 + "\\*y", "x" * 199 + "*y", ((199, 201),))
     assert insert_divider([escaped], 200) == "x" * 199 + "\\*" + "\n<!--more-->\n" + "y"
+
+
+def blocks_of(fragment: str) -> list[Block]:
+    return body_to_blocks(lxml.html.fragment_fromstring(fragment, create_parent="div"), "http://x.cn/")
+
+
+def test_divider_moves_past_emphasis_and_links_inside_a_paragraph():
+    (block,) = blocks_of("<p>" + "甲" * 195 + "<b>粗体字</b>乙<a href='/a'>链接文字</a>丙</p>")
+    assert block.markdown == "甲" * 195 + "**粗体字**乙[链接文字](http://x.cn/a)丙"
+    assert insert_divider([block], 197) == "甲" * 195 + "**粗体字**\n<!--more-->\n乙[链接文字](http://x.cn/a)丙"
+    assert insert_divider([block], 205) == (
+        "甲" * 195 + "**粗体字**乙[链接文字](http://x.cn/a)\n<!--more-->\n丙"
+    )
+
+
+def test_divider_goes_after_a_whole_list_table_heading_or_quote():
+    for fragment in (
+        "<ul><li>" + "项" * 150 + "</li><li>" + "项" * 100 + "</li></ul>",
+        "<table><tr><td>" + "格" * 150 + "</td><td>b</td></tr><tr><td>c</td><td>"
+        + "格" * 100 + "</td></tr></table>",
+        "<h2>" + "标" * 250 + "</h2>",
+        "<blockquote><p>" + "引" * 150 + "</p><p>" + "引" * 100 + "</p></blockquote>",
+    ):
+        first, tail = blocks_of(fragment + "<p>尾</p>")
+        assert first.splittable is False
+        assert insert_divider([first, tail], 200) == f"{first.markdown}\n\n<!--more-->\n\n尾"
+
+
+def test_text_after_the_divider_never_starts_a_list_heading_or_quote():
+    """`<!--more-->` ends the line, so the rest of the paragraph starts a new one."""
+    for marker in ("- 项", "+ 项", "# 题", "> 引", "1. 条", " - 项"):
+        (block,) = blocks_of("<p>" + "字" * 200 + marker + "后</p>")
+        out = insert_divider([block], 200)
+        before, after = out.split("\n<!--more-->\n")
+        assert before.startswith("字" * 200)
+        assert not LINE_START.match(after.lstrip(" ")), after
 
 
 def test_short_body_gets_divider_at_the_end_and_zero_disables_it():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from archiver.extract import extract_article
 from archiver.normalize import normalise_article
 from archiver.render import render_article
 from archiver.replica import ReplicaServer
+from archiver.replica.site import jpeg_bytes
 from conftest import FAST, FIXTURES, HRBEU_YAML, ROOT, SAMPLE_NOW, StaticSite, run_archiver
 
 SAMPLE = ROOT.parent / "shared" / "sample" / "000_53f77539f23838d2.md"
@@ -48,6 +50,9 @@ def test_sample_through_real_crawl(tmp_path: Path, write_sources):
     site = StaticSite("gongxue.cn")
     site.add("/xw.htm", list_page("info/1141/68951.htm"))
     site.add("/info/1141/68951.htm", (FIXTURES / "gongxue_68951.html").read_bytes())
+    images = re.findall(r"!\[图\]\(http://gongxue\.cn(/[^)]+)\)", expected_bytes().decode("utf-8"))
+    for path in images:
+        site.add(path, jpeg_bytes(path), content_type="image/jpeg")
     config = write_sources(HRBEU_YAML)
     with ReplicaServer(site) as server:
         result = run_archiver(["crawl", "hrbeu", "--config", str(config), *FAST],
@@ -57,4 +62,7 @@ def test_sample_through_real_crawl(tmp_path: Path, write_sources):
     files = list((tmp_path / "output" / "hrbeu").glob("*.md"))
     assert [f.name for f in files] == [SAMPLE_NAME]
     assert files[0].read_bytes() == expected_bytes()
-    assert sorted(requested) == ["/info/1141/68951.htm", "/robots.txt", "/xw.htm"]
+    # The media pipeline fetches each image once and keeps a copy; with `image_links: original`
+    # (the default) the file still links the original URLs: the sample's bytes.
+    assert len(list((tmp_path / "output" / "hrbeu" / "images").glob("*.jpg"))) == len(images) == 13
+    assert sorted(requested) == sorted(["/info/1141/68951.htm", "/robots.txt", "/xw.htm", *images])

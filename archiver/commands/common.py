@@ -65,6 +65,7 @@ def execute(args: argparse.Namespace, command: str, sources: list[Source], plan:
         Catalog(catalog_path).close()  # corrupt, locked or too new: exit 2 before crawling
         overrides["ARCHIVER_CATALOG"] = str(catalog_path)
         settings = build_settings(overrides, output=args.output, config=getattr(args, "config", None))
+        _check_media_settings(settings)
         started, clock = _wall_clock(), time.monotonic()
         results = run_crawls(sources, settings, plan)
         report = RunReport.from_results(command, started, _wall_clock(),
@@ -78,6 +79,16 @@ def execute(args: argparse.Namespace, command: str, sources: list[Source], plan:
     if args.report:
         report.write(args.report)
     return report.exit_code
+
+
+def _check_media_settings(settings: object) -> None:
+    """A bad `-s ARCHIVER_MEDIA_*` value is a usage error (exit 2), not a crawl that dies starting."""
+    from archiver.media.options import MediaSettings, MediaSettingsError
+
+    try:
+        MediaSettings.from_settings(settings)  # type: ignore[arg-type]
+    except MediaSettingsError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _wall_clock() -> str:

@@ -208,10 +208,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
+        # A site may declare its own length (a test's truncated download declares more than it
+        # sends) or send `Connection: close` for a body that ends when the connection does.
+        declared = response.headers.get("Content-Length")
+        streamed = response.headers.get("Connection", "").lower() == "close"
+        if declared is None and not streamed:
+            self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
         if send_body:
             self.wfile.write(response.body)
+        if declared is not None and declared != str(len(response.body)):
+            self.close_connection = True  # the client sees the body cut short
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Called by ``send_response`` for every answer, including the base class's error pages."""

@@ -47,6 +47,24 @@ LIST_TITLE_CHARS = 28
 
 HTML_TYPE = "text/html; charset=utf-8"
 
+MEDIA_FAULTS = ("http_404", "http_500", "html", "empty", "truncated", "oversize", "oversize_stream")
+"""How an image or attachment can fail (``ReplicaSite.set_media_fault``):
+
+- ``http_404``/``http_500``: that status and an HTML error page;
+- ``html``: status 200, the file's own Content-Type, and an HTML error page as the body;
+- ``empty``: status 200 and no body;
+- ``truncated``: the file, with a Content-Length ``TRUNCATED_MISSING`` bytes larger than the body
+  (the server closes the connection after the body);
+- ``oversize``: the file padded to ``OVERSIZE_BYTES``, with its true Content-Length;
+- ``oversize_stream``: the same, without Content-Length, ended by closing the connection.
+"""
+OVERSIZE_BYTES = 2 * 1024 * 1024
+TRUNCATED_MISSING = 1000
+NAME_ENCODINGS = ("rfc5987", "utf-8", "gbk", "percent")
+"""How a download names its file in Content-Disposition (``ReplicaSite.set_attachment_name``):
+``filename*=UTF-8''%E5…`` (RFC 5987, the default), raw UTF-8 bytes or raw GBK bytes in
+``filename="…"``, or the UTF-8 name percent-encoded in ``filename="…"``."""
+
 # --- lexicon -------------------------------------------------------------------------------------
 
 _COLLEGES = (
@@ -309,6 +327,8 @@ class ReplicaSite:
         self.offsite_links: tuple[str, ...] = (f"https://mp.weixin.qq.com/s/{_derive(seed, 'wechat', 0):016x}",)
         self._count = articles
         self._edits: dict[int, int] = {}
+        self._media_faults: dict[str, str] = {}
+        self._attachment_names: dict[str, tuple[str, str]] = {}
         self._key_mask = _derive(seed, "image-key", 0) & 0xFFFF_FFFF
         self._article_path = re.compile(rf"/info/{column}/([1-9][0-9]*)\.htm")
 
@@ -358,6 +378,30 @@ class ReplicaSite:
             self._edits[index] = revision
         else:
             self._edits.pop(index, None)
+
+    def set_media_fault(self, url: str, fault: str | None) -> None:
+        """Make the image or attachment at ``url`` (absolute, or path and query) fail as
+        ``fault`` (one of ``MEDIA_FAULTS``); ``None`` heals it."""
+        if fault is not None and fault not in MEDIA_FAULTS:
+            raise ValueError(f"fault must be one of {', '.join(MEDIA_FAULTS)} or None, not {fault!r}")
+        target = _target(url)
+        if fault is None:
+            self._media_faults.pop(target, None)
+        else:
+            self._media_faults[target] = fault
+
+    def fault_article(self, index: int, fault: str | None) -> None:
+        """``set_media_fault`` for every image and attachment of article ``index``."""
+        article = self.article(index)
+        for url in [*article.images, *(href for _, href in article.attachments)]:
+            self.set_media_fault(url, fault)
+
+    def set_attachment_name(self, url: str, name: str, encoding: str = "rfc5987") -> None:
+        """Serve the attachment at ``url`` as a file called ``name`` (which may be hostile:
+        ``../../etc/passwd``), written in Content-Disposition as ``encoding`` (``NAME_ENCODINGS``)."""
+        if encoding not in NAME_ENCODINGS:
+            raise ValueError(f"encoding must be one of {', '.join(NAME_ENCODINGS)}, not {encoding!r}")
+        self._attachment_names[_target(url)] = (name, encoding)
 
     # -- truth
 
@@ -471,10 +515,18 @@ class ReplicaSite:
         if match := self._article_path.fullmatch(path):
             return self._render_article_path(int(match[1]) - self.first_id, count)
         if match := _IMAGE_PATH.fullmatch(path):
-            return self._render_image(path, int(match[1], 16) ^ self._key_mask, count)
+            return self._faulty(path, self._render_image(path, int(match[1], 16) ^ self._key_mask, count))
         if path == _DOWNLOAD_PATH:
-            return self._render_download(parts.query, count)
+            target = f"{path}?{parts.query}"
+            return self._faulty(target, self._render_download(target, parts.query, count))
         return not_found()
+
+    def _faulty(self, target: str, response: Response) -> Response:
+        """``response``, or the fault set for ``target`` (only files that exist can fail)."""
+        fault = self._media_faults.get(target)
+        if fault is None or response.status != 200:
+            return response
+        return media_fault(fault, response)
 
     def _is_own_host(self, scheme: str, netloc: str) -> bool:
         netloc = netloc.lower().removesuffix(":80")
@@ -505,7 +557,7 @@ class ReplicaSite:
             return not_found()
         return Response(200, {"Content-Type": "image/jpeg"}, jpeg_bytes(path))
 
-    def _render_download(self, query: str, count: int) -> Response:
+    def _render_download(self, target: str, query: str, count: int) -> Response:
         params = {name: values[-1] for name, values in parse_qs(query).items()}
         file_id = params.get("wbfileid", "")
         if params.get("urltype") != "news.DownloadAttachUrl" or params.get("owner") != str(OWNER) or not file_id.isdigit():
@@ -515,9 +567,10 @@ class ReplicaSite:
         if k >= len(attachments):
             return not_found()
         name = attachments[k][0]
+        served, encoding = self._attachment_names.get(target, (name, "rfc5987"))
         headers = {
             "Content-Type": "application/octet-stream",
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "Content-Disposition": content_disposition(served, encoding),
         }
         return Response(200, headers, f"REPLICA ATTACHMENT {file_id}\n{name}\n".encode())
 
@@ -559,6 +612,60 @@ class ReplicaSite:
             return ""
         title = escape(self.title(index))
         return f'<p align="left">{label}：<a href="{self.first_id + index}.htm" title="{title}">{title}</a></p>\n'
+
+
+def _target(url: str) -> str:
+    """The origin-form target (path and query) of an absolute URL or of a target."""
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def content_disposition(name: str, encoding: str) -> str:
+    """A Content-Disposition header naming ``name`` as ``encoding`` (see ``NAME_ENCODINGS``).
+
+    Raw bytes travel as a latin-1 string: the server writes header values as latin-1, so each
+    character becomes the byte it stands for.
+    """
+    if encoding == "rfc5987":
+        return f"attachment; filename*=UTF-8''{quote(name)}"
+    if encoding == "percent":
+        return f'attachment; filename="{quote(name)}"'
+    raw = name.encode("utf-8" if encoding == "utf-8" else "gbk").decode("latin-1")
+    return 'attachment; filename="' + raw.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def media_fault(fault: str, response: Response) -> Response:
+    """``response`` (an image or attachment) broken as ``fault`` (see ``MEDIA_FAULTS``)."""
+    if fault == "http_404":
+        return not_found()
+    if fault == "http_500":
+        body = b"<!DOCTYPE html><html><head><title>500</title></head><body><h1>Internal Server Error</h1></body></html>"
+        return Response(500, {"Content-Type": HTML_TYPE}, body)
+    if fault == "html":
+        body = "<!DOCTYPE html><html><head><title>提示</title></head><body>文件不存在或已被删除</body></html>".encode()
+        return Response(200, dict(response.headers), body)
+    if fault == "empty":
+        return Response(200, dict(response.headers), b"")
+    if fault == "truncated":
+        headers = {**response.headers, "Content-Length": str(len(response.body) + TRUNCATED_MISSING)}
+        return Response(200, headers, response.body)
+    padded = _padded(response.body, OVERSIZE_BYTES)
+    if fault == "oversize":
+        return Response(200, dict(response.headers), padded)
+    return Response(200, {**response.headers, "Connection": "close"}, padded)
+
+
+def _padded(body: bytes, size: int) -> bytes:
+    """``body`` grown to ``size`` bytes; a JPEG stays a valid JPEG (comment segments after SOI)."""
+    if not body.startswith(b"\xff\xd8"):
+        return body + b"\0" * (size - len(body))
+    filler = bytearray()
+    missing = size - len(body)
+    while missing > 4:
+        chunk = min(missing - 4, 65533)
+        filler += _segment(0xFE, b"\0" * chunk)
+        missing -= chunk + 4
+    return body[:2] + bytes(filler) + body[2:] + b"\0" * missing  # bytes after the end marker are ignored
 
 
 def _page_count(count: int, per_page: int) -> int:
