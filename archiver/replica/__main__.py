@@ -31,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: let the OS choose)")
     parser.add_argument("--host-name", default="gongxue.cn", help="host name of the replicated site")
     parser.add_argument("--per-page", type=int, default=20, help="articles per list page")
+    parser.add_argument("--images", type=int, default=None,
+                        help="exactly this many images per article (default: 0-4, varying)")
     parser.add_argument(
         "--edit", type=_edit_spec, action="append", default=[], metavar="INDEX[:REV]",
         help="serve article INDEX at revision REV (default 1); repeatable",
@@ -41,7 +43,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    site = ReplicaSite(args.articles, seed=args.seed, host=args.host_name, per_page=args.per_page)
+    site = ReplicaSite(args.articles, seed=args.seed, host=args.host_name, per_page=args.per_page,
+                       images_per_article=args.images)
     for index, revision in args.edit:
         site.edit(index, revision)
     stopping = threading.Event()

@@ -315,10 +315,15 @@ class ReplicaSite:
         per_page: int = 20,
         column: int = 1141,
         first_id: int = 10001,
+        images_per_article: int | None = None,
     ) -> None:
+        if images_per_article is not None and not 0 <= images_per_article <= MAX_IMAGES:
+            raise ValueError(f"images_per_article must be between 0 and {MAX_IMAGES}")
         if not 0 <= articles <= MAX_ARTICLES or per_page < 1:
             raise ValueError(f"need 0 <= articles <= {MAX_ARTICLES} and per_page >= 1")
         self.seed = seed
+        # None: 0–4 images per article as real pages vary; a number: exactly that many (benchmarks).
+        self.images_per_article = images_per_article
         self.host = host
         self.per_page = per_page
         self.column = column
@@ -468,6 +473,8 @@ class ReplicaSite:
         """0–4 images; in about one article in five the first one is shared with other articles."""
         rng = _rng(self.seed, "images", index)
         count = rng.choices(range(MAX_IMAGES + 1), weights=(3, 3, 2, 1, 1))[0]
+        if self.images_per_article is not None:
+            count = self.images_per_article
         images = [self._image(rng, index * MAX_IMAGES + slot) for slot in range(count)]
         if images and rng.random() < 0.2:
             images[0] = self._pool_image(rng.randrange(POOL_SIZE))
