@@ -26,6 +26,7 @@ from archiver.cms.detect import resolve_preset
 from archiver.cms.generic import GenericUnavailable
 from archiver.config import ArticleRules
 from archiver.dates import find_date, iter_dates
+from archiver.css import select
 
 _WS = re.compile(r"\s+")
 # "标题-某某大学新闻网", "标题_学院", "标题 | 网站": the site name follows the last separator.
@@ -124,7 +125,7 @@ def extract_article(
     area = doc if area is None else area
     embed_videos(doc, url, preset)
     for selector in preset.strip:
-        for node in doc.cssselect(selector):
+        for node in select(doc, selector):
             node.drop_tree()
     try:
         found = find_body(doc, preset, rules)
@@ -161,7 +162,7 @@ def find_body(
     """
     selectors = (rules.body,) if rules.body else preset.body
     for selector in selectors:
-        matches = [node for node in doc.cssselect(selector) if _has_content(node, preset)]
+        matches = [node for node in select(doc, selector) if _has_content(node, preset)]
         if matches:
             body = matches[0]
             for node in matches[1:]:
@@ -190,7 +191,7 @@ def extract_title(doc: HtmlElement, body: HtmlElement, preset: Preset, rules: Ar
     body_at = order[body]
     candidates = []
     for selector in preset.title:
-        for node in doc.cssselect(selector):
+        for node in select(doc, selector):
             text = _text(node)
             if text and order.get(node, body_at) < body_at and not _contains(node, body):
                 candidates.append(text)
@@ -218,7 +219,7 @@ def extract_date(
             if found:
                 return found
     for selector in preset.date_regions:
-        for node in area.cssselect(selector):
+        for node in select(area, selector):
             if node is body or _contains(node, body) or _contains(body, node):
                 continue
             found = find_date(_text(node))
@@ -259,7 +260,7 @@ def extract_attachments(
         href = _absolute(url, link.get("href"))
         add(link, href, _text(link) or _sudyfile_title(link) or _file_name(href))
     for selector, attribute in preset.file_embeds:
-        for node in area.cssselect(selector):
+        for node in select(area, selector):
             href = _absolute(url, node.get(attribute))
             add(node, href, _sudyfile_title(node) or _text(node) or _file_name(href))
     for link in body.iter("a"):
@@ -305,7 +306,7 @@ def embed_videos(doc: HtmlElement, url: str, preset: Preset) -> None:
     The placeholder is a `<script>` on VSB, which the noise filter would remove with the video.
     """
     for selector, attribute in preset.video_embeds:
-        for node in doc.cssselect(selector):
+        for node in select(doc, selector):
             src = _absolute(url, node.get(attribute))
             parent = node.getparent()
             if not src or parent is None:
@@ -329,7 +330,7 @@ def _has_content(node: HtmlElement, preset: Preset) -> bool:
         return True
     if any(True for _ in node.iter("img", "video")):
         return True
-    return any(node.cssselect(selector) for selector, _ in preset.file_embeds)
+    return any(select(node, selector) for selector, _ in preset.file_embeds)
 
 
 def _load_lazy_images(body: HtmlElement) -> None:
@@ -352,12 +353,12 @@ def _meta(doc: HtmlElement, name: str) -> list[str]:
 
 
 def _select(root: HtmlElement, selectors: Iterable[str]) -> list[HtmlElement]:
-    return [node for selector in selectors for node in root.cssselect(selector)]
+    return [node for selector in selectors for node in select(root, selector)]
 
 
 def _first(doc: HtmlElement, selectors: tuple[str, ...]) -> HtmlElement | None:
     for selector in selectors:
-        found = doc.cssselect(selector)
+        found = select(doc, selector)
         if found:
             return found[0]
     return None

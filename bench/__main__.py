@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     for size in throughput_sizes:
         runs, ratios = [], []
         for _ in range(args.runs):
-            measured = backfill.backfill_once(size)
-            bare = backfill.bare_once(size, measured["urls"])
+            measured = backfill.backfill_once(size, images=3)
+            bare = backfill.bare_once(size, measured["urls"], images=3)
             runs.append(measured)
             ratios.append(measured["requests_per_s"] / bare["requests_per_s"])
         row = {"articles_per_s": median([r["articles_per_s"] for r in runs]),

@@ -19,9 +19,13 @@ from bench.harness import FAST, RESULTS, fresh_folder, median, replica, run_arch
 CONCURRENCY = 16
 
 
-def backfill_once(articles: int, seed: int = 0) -> dict:
+def replica_args(images: int | None) -> list[str]:
+    return [] if images is None else ["--images", str(images)]
+
+
+def backfill_once(articles: int, seed: int = 0, images: int | None = None) -> dict:
     """One measured backfill of a fresh replica; returns its numbers and the URLs it fetched."""
-    with replica(articles, seed) as server:
+    with replica(articles, seed, replica_args(images)) as server:
         folder = fresh_folder(f"backfill{articles}")
         result = run_archiver(
             ["backfill", "hrbeu", *FAST, "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={CONCURRENCY}",
@@ -44,9 +48,9 @@ def backfill_once(articles: int, seed: int = 0) -> dict:
     }
 
 
-def bare_once(articles: int, urls: list[str], seed: int = 0) -> dict:
+def bare_once(articles: int, urls: list[str], seed: int = 0, images: int | None = None) -> dict:
     """The same URLs fetched by a bare Scrapy spider at the same concurrency: the ceiling."""
-    with replica(articles, seed) as server:
+    with replica(articles, seed, replica_args(images)) as server:
         folder = fresh_folder(f"bare{articles}")
         url_file = folder / "urls.txt"
         url_file.write_text("\n".join(urls), encoding="utf-8")
@@ -71,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="300,3000,10000")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--ceiling", action="store_true", help="also run the bare-download spider")
+    parser.add_argument("--images", type=int, default=None, help="images per article (default: 0-4)")
     parser.add_argument("--json", default=str(RESULTS / "backfill.json"))
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -78,10 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     for size in sizes:
         runs, bare = [], []
         for run in range(args.runs):
-            measured = backfill_once(size)
+            measured = backfill_once(size, images=args.images)
             runs.append(measured)
             if args.ceiling:
-                bare.append(bare_once(size, measured["urls"]))
+                bare.append(bare_once(size, measured["urls"], images=args.images))
         row = summarise([{k: v for k, v in r.items() if k != "urls"} for r in runs])
         if bare:
             row["bare"] = summarise(bare)

@@ -19,6 +19,7 @@ from lxml.html import HtmlElement
 
 from archiver.cms.base import Preset
 from archiver.cms.pager import Pager, read_pager
+from archiver.css import select
 
 # Link texts of "next page" in Chinese and English pagers, most specific first.
 NEXT_TEXTS = ("下一页", "下页", "后页", "下一頁", "Next", "next")
@@ -53,7 +54,7 @@ def read_list(doc: HtmlElement, url: str, preset: Preset) -> ListReading:
     items_selector = None
     links = _distinct(url, group)
     if preset.list_items:
-        from_preset = _distinct(url, [a for a in doc.cssselect(preset.list_items)
+        from_preset = _distinct(url, [a for a in select(doc, preset.list_items)
                                       if a in set(candidates)])
         if from_preset and _covers(from_preset, links):
             links = from_preset
@@ -121,7 +122,7 @@ def selector_for_group(
         if step:
             path.insert(0, step)
             selector = " ".join(path) + " a[href]"
-            picked = set(_distinct(url, [a for a in doc.cssselect(selector) if a in allowed]))
+            picked = set(_distinct(url, [a for a in select(doc, selector) if a in allowed]))
             if wanted <= picked and len(picked) <= MAX_EXTRA_RATIO * len(wanted):
                 return selector
         node = node.getparent()
@@ -131,13 +132,13 @@ def selector_for_group(
 def find_next(doc: HtmlElement, url: str, preset: Preset) -> tuple[str | None, str | None]:
     """The next list page's URL, and a selector for it when the preset's does not find it."""
     if preset.next_page:
-        for link in doc.cssselect(preset.next_page):
+        for link in select(doc, preset.next_page):
             href = _href(url, link)
             if href:
                 return href, None
     for text in NEXT_TEXTS:
         selector = f'a[href]:contains("{text}"){_NOT_SCRIPT}'
-        for link in doc.cssselect(selector):
+        for link in select(doc, selector):
             href = _href(url, link)
             if href:
                 return href, selector

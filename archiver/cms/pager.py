@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
+from archiver.css import select
 
 _NUMBER = re.compile(r"(\d+)\.s?html?$")
 _OLD_VSB = re.compile(r"共\s*(\d+)\s*条\s*(\d+)\s*/\s*(\d+)")
@@ -52,7 +53,7 @@ def read_pager(doc: HtmlElement, url: str, next_url: str | None) -> Pager:
     current, total, items = _webplus_counts(doc)
     if total is None:
         current, total, items = _vsb_counts(doc)
-    last = next((a.get("href") for a in doc.cssselect(LAST_LINK)
+    last = next((a.get("href") for a in select(doc, LAST_LINK)
                  if not a.get("href", "").startswith("javascript")), None)
     return Pager(current, total, items, _numbering(url, next_url, last, current))
 
@@ -66,10 +67,10 @@ def _webplus_counts(doc: HtmlElement) -> tuple[int | None, int | None, int | Non
 
 
 def _vsb_counts(doc: HtmlElement) -> tuple[int | None, int | None, int | None]:
-    for node in doc.cssselect("span.p_pages"):
+    for node in select(doc, "span.p_pages"):
         container = node.getparent() if node.getparent() is not None else node
-        numbers = [int(t) for t in (_text(n) for n in node.cssselect(".p_no, .p_no_d")) if t.isdigit()]
-        current = next((int(_text(n)) for n in node.cssselect(".p_no_d") if _text(n).isdigit()), None)
+        numbers = [int(t) for t in (_text(n) for n in select(node, ".p_no, .p_no_d")) if t.isdigit()]
+        current = next((int(_text(n)) for n in select(node, ".p_no_d") if _text(n).isdigit()), None)
         text = _text(container)
         page_of = _PAGE_OF.search(text)
         if page_of:
@@ -101,7 +102,7 @@ def _numbering(url: str, next_url: str | None, last_url: str | None, current: in
 
 
 def _int(doc: HtmlElement, selector: str) -> int | None:
-    for node in doc.cssselect(selector):
+    for node in select(doc, selector):
         text = _text(node)
         if text.isdigit():
             return int(text)
