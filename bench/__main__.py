@@ -86,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     if importlib.util.find_spec("bench.export"):
         print("\n5. export")
         from bench import export
-        export.main(["--sizes", "1000" if args.quick else "10000"])
+        export.main(["--sizes", "1000" if args.quick else "10000", "--json", str(RESULTS / "export.json")])
+        report["export"] = json.loads((RESULTS / "export.json").read_text())
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(report, indent=2, default=str) + "\n")
     print(f"\nwritten: {args.json}")

@@ -23,18 +23,8 @@ RESULTS = ROOT / "bench" / "results"
 NOW = "2021-11-26 01:22:02.872027"
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=WARNING",
         "-s", "ARCHIVER_PROGRESS=off"]
-SOURCES_YAML = """\
-sources:
-  hrbeu:
-    name: 哈尔滨工程大学
-    label: hrbeu.com.cn
-    cms: vsb
-    start_urls: [http://gongxue.cn/xw.htm]
-    allowed_domains: [gongxue.cn]
-    list:
-      items: div.list-right-tt.txt-elise > a
-      next_page: span.p_next a
-"""
+# The shipped sources file: the benchmarks crawl the replica as the `hrbeu` source.
+SOURCES_YAML = (ROOT / "sources.yaml").read_text(encoding="utf-8")
 
 
 @dataclass
