@@ -1,8 +1,9 @@
 """The `archiver` command line: parses arguments, runs a subcommand, maps errors to exit codes.
 
 Exit codes a scheduler can act on: 0 all good; 1 some articles or list pages failed (named in
-the log and the report, retried next run); 2 usage or configuration error; 75 another run holds
-the output folder's lock; 130 interrupted (re-run the same command to resume).
+the log and the report, retried next run); 2 usage or configuration error; 74 the output folder
+filled up or became unwritable (stopped, nothing lost); 75 another run holds the output folder's
+lock; 130 interrupted (re-run the same command to resume).
 """
 
 from __future__ import annotations

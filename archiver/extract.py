@@ -16,9 +16,16 @@ from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
-from lxml.etree import ParserError
-from lxml.html import HtmlElement
-from w3lib.encoding import html_to_unicode, read_bom
+from lxml.etree import ErrorTypes, ParserError
+from lxml.html import HtmlElement, HTMLParser
+from w3lib.encoding import (
+    html_body_declared_encoding,
+    html_to_unicode,
+    http_content_type_encoding,
+    read_bom,
+    resolve_encoding,
+    to_unicode,
+)
 
 from archiver.cleanup import IMAGE_SCHEMES, absolute_url
 from archiver.cms.base import Preset
@@ -77,19 +84,113 @@ class ExtractedArticle:
     cms: str = ""
 
 
-def decode_html(data: bytes, content_type: str | None = None) -> str:
-    """Text of a saved or fetched page: BOM, then valid UTF-8, then the declared charset, else GB18030.
+_NON_ASCII = re.compile(rb"[\x80-\xff]+")
+# Share of the non-ASCII bytes that must be valid UTF-8 text (runs with 3-byte sequences, i.e.
+# CJK) for a page that is not valid UTF-8 to count as mixed rather than GBK: in GBK text a run
+# of several characters is valid UTF-8 only by rare accident.
+MIXED_UTF8_SHARE = 0.05
 
-    Mirrors and "save as" copies often keep a `<meta charset=gb2312>` after re-encoding the file
-    as UTF-8, so bytes that are valid UTF-8 are read as UTF-8 whatever the page declares; GBK
-    (read as its superset GB18030) is what Chinese sites use otherwise.
+
+def decode_html(data: bytes, content_type: str | None = None) -> str:
+    """Text of a saved or fetched page, in this order:
+
+    1. a byte-order mark decides;
+    2. bytes that are valid UTF-8 are UTF-8, whatever the page declares (mirrors and "save as"
+       copies keep a `<meta charset=gb2312>` after re-encoding the file as UTF-8);
+    3. a page that is mostly UTF-8 but has stretches that are not (a UTF-8 template around text
+       pasted from a GBK source) is read stretch by stretch: each run of non-ASCII bytes between
+       two ASCII characters is UTF-8 when valid, else GB18030 (see `decode_mixed`);
+    4. otherwise the charset declared in `content_type` or the page, except UTF-8, which the
+       bytes have just disproved: GB18030 then, as for a page that declares nothing (GB18030 is
+       the superset of GBK and GB2312, what Chinese sites use besides UTF-8).
     """
-    if read_bom(data)[0] is None:
+    if read_bom(data)[0] is not None:
+        return html_to_unicode(content_type, data)[1]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if _mostly_utf8(data):
+        return decode_mixed(data)
+    for declared in (http_content_type_encoding(content_type), html_body_declared_encoding(data)):
+        encoding = resolve_encoding(declared) if declared else None
+        if encoding and encoding != "utf-8":
+            return to_unicode(data, encoding)
+    return to_unicode(data, "gb18030")
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    utf8 = other = 0
+    for run in _NON_ASCII.findall(data):
         try:
-            return data.decode("utf-8")
+            run.decode("utf-8")
         except UnicodeDecodeError:
-            pass
-    return html_to_unicode(content_type, data, default_encoding="gb18030")[1]
+            other += len(run)
+            continue
+        if max(run) >= 0xE0:  # a 3-byte sequence: CJK and most other text
+            utf8 += len(run)
+    return utf8 > 0 and utf8 >= MIXED_UTF8_SHARE * (utf8 + other)
+
+
+def decode_mixed(data: bytes) -> str:
+    """Decode each run of non-ASCII bytes on its own: as UTF-8 when it is valid, else as GB18030.
+
+    A run that is valid UTF-8 only in two-byte sequences (Latin, Greek, Cyrillic …) but reads
+    as Chinese in GB18030 is taken as GB18030: one or two GBK characters alone between two
+    tags (Word wraps single characters in spans) are valid UTF-8 about one time in ten, while
+    a lone "é" between tags of a Chinese page is rare. A GB18030 character can end in an
+    ASCII-range byte (GBK's second byte may be 0x40–0x7E, a four-byte sequence holds two
+    digits), so a GB18030 run is extended to its last whole character. UTF-8 text touching GBK
+    text with no ASCII character between them is one run, and read as GB18030.
+    """
+    out: list[str] = []
+    position = 0
+    while (match := _NON_ASCII.search(data, position)) is not None:
+        out.append(data[position:match.start()].decode("ascii"))
+        run = match.group()
+        text = _utf8_run(run)
+        if text is None:
+            end = _gb18030_end(data, match.start(), match.end())
+            text = to_unicode(data[match.start():end], "gb18030")
+        else:
+            end = match.end()
+        out.append(text)
+        position = end
+    out.append(data[position:].decode("ascii"))
+    return "".join(out)
+
+
+def _utf8_run(run: bytes) -> str | None:
+    """`run` as UTF-8, or None if it is not UTF-8 or is more likely GBK (see `decode_mixed`)."""
+    try:
+        text = run.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if max(run) < 0xE0:  # only two-byte sequences
+        try:
+            gbk = run.decode("gb18030")
+        except UnicodeDecodeError:
+            return text
+        if all(_is_chinese(char) for char in gbk):
+            return None
+    return text
+
+
+def _is_chinese(char: str) -> bool:
+    """CJK ideographs, CJK punctuation and full-width forms: what GBK text is made of."""
+    code = ord(char)
+    return 0x4E00 <= code <= 0x9FFF or 0x3000 <= code <= 0x303F or 0xFF00 <= code <= 0xFFEF
+
+
+def _gb18030_end(data: bytes, start: int, end: int) -> int:
+    """Where the GB18030 characters that start at `start` and cover `start:end` end."""
+    i = start
+    while i < end:
+        if 0x81 <= data[i] <= 0xFE and i + 1 < len(data):
+            i += 4 if 0x30 <= data[i + 1] <= 0x39 else 2
+        else:
+            i += 1
+    return min(i, len(data))
 
 
 def parse_html(html: str | bytes) -> HtmlElement:
@@ -100,10 +201,19 @@ def parse_html(html: str | bytes) -> HtmlElement:
     html = html.lstrip("\ufeff")
     if html.startswith("<?xml"):
         html = html[html.find("?>") + 2:]
+    # Without huge_tree libxml2 silently stops at a text node or attribute over 10 MB (an inline
+    # data: image) or at 256 levels of nesting (unclosed <font> tags), and the article would be
+    # cut short; with it, the limits are 1 GB and 2,048 levels, and hitting one is an error.
+    parser = HTMLParser(huge_tree=True)
     try:
-        return lxml.html.document_fromstring(html)
+        doc = lxml.html.document_fromstring(html, parser=parser)
     except (ParserError, ValueError) as exc:
         raise ExtractionError("unparsable", f"cannot parse HTML: {exc}") from exc
+    for error in parser.error_log:
+        if error.type == ErrorTypes.ERR_RESOURCE_LIMIT:
+            reason = "too_deep" if "depth" in error.message.lower() else "too_large"
+            raise ExtractionError(reason, f"the parser gave up part way: {error.message.strip()}")
+    return doc
 
 
 def extract_article(

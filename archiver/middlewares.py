@@ -1,10 +1,17 @@
-"""Downloader middleware: retries that wait (exponential backoff, or the server's Retry-After).
+"""Downloader middlewares: retries that wait, and redirects that cannot loop or vanish.
 
 Scrapy's RetryMiddleware retries at once, which against an overloaded university server
-(503, 429) mostly earns more 503s. This subclass keeps its bounds (`RETRY_TIMES`,
+(503, 429) mostly earns more 503s. `BackoffRetryMiddleware` keeps its bounds (`RETRY_TIMES`,
 `RETRY_HTTP_CODES`, `RETRY_EXCEPTIONS`) and only adds the wait; the wait happens in the
-middleware chain, so other downloads go on meanwhile. Logic in public functions, the middleware
-a thin wrapper (as Scrapy's own retry module does).
+middleware chain, so other downloads go on meanwhile.
+
+Scrapy's RedirectMiddleware hands a redirect back to the scheduler, whose duplicate filter
+silently drops a redirect to a URL already seen: a redirect loop, or two articles redirected to
+one page, would make an article vanish without its errback ever running, so no failure would be
+recorded. `RedirectGuardMiddleware` fails a loop at once (`RedirectLoop`) and exempts the other
+redirects from the filter (`REDIRECT_MAX_TIMES` still bounds them).
+
+Logic in public functions, the middlewares thin wrappers (as Scrapy's own retry module does).
 """
 
 from __future__ import annotations
@@ -15,12 +22,14 @@ from email.utils import parsedate_to_datetime
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.http.request import NO_CALLBACK
 from scrapy.settings import BaseSettings
-from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
-from twisted.internet import reactor, task
 
 logger = logging.getLogger(__name__)
 
@@ -48,22 +57,30 @@ def backoff_seconds(attempt: int, base: float, cap: float) -> float:
     return min(cap, base * 2 ** max(0, attempt - 1))
 
 
+def is_background(request: Request) -> bool:
+    """A request a Scrapy component makes for itself (media downloads, robots.txt), not one a
+    spider callback waits for: `NO_CALLBACK` marks them."""
+    return request.callback is NO_CALLBACK
+
+
 class BackoffRetryMiddleware(RetryMiddleware):
     """RetryMiddleware plus a wait before each retry.
 
     Settings: `ARCHIVER_RETRY_BACKOFF` (first wait, seconds, default 1), `ARCHIVER_RETRY_BACKOFF_MAX`
     (default 60), `ARCHIVER_RETRY_AFTER_MAX` (longest Retry-After honoured, default 600: a server
-    asking for more is given up on for this run, and the article is retried by the next run).
+    asking for more is given up on for this run, and the article is retried by the next run),
+    `ARCHIVER_RETRY_MEDIA_WAIT_MAX` (longest wait of any kind before retrying a media download
+    or robots.txt, default 10: a failed medium is recorded and retried by a later crawl anyway,
+    and robots.txt holds up every request to its site while it waits).
     Stats: `archiver/retry/waited`, `archiver/retry/retry_after`, `archiver/retry/retry_after_too_long`.
     """
 
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
-        self.base = settings.getfloat("ARCHIVER_RETRY_BACKOFF", 1.0)
-        self.cap = settings.getfloat("ARCHIVER_RETRY_BACKOFF_MAX", 60.0)
-        self.retry_after_max = settings.getfloat("ARCHIVER_RETRY_AFTER_MAX", 600.0)
-        if self.base < 0 or self.cap < 0 or self.retry_after_max < 0:
-            raise ValueError("ARCHIVER_RETRY_BACKOFF, _MAX and ARCHIVER_RETRY_AFTER_MAX must be >= 0")
+        self.base = _seconds(settings, "ARCHIVER_RETRY_BACKOFF", 1.0)
+        self.cap = _seconds(settings, "ARCHIVER_RETRY_BACKOFF_MAX", 60.0)
+        self.retry_after_max = _seconds(settings, "ARCHIVER_RETRY_AFTER_MAX", 600.0)
+        self.media_wait_max = _seconds(settings, "ARCHIVER_RETRY_MEDIA_WAIT_MAX", 10.0)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
@@ -80,16 +97,17 @@ class BackoffRetryMiddleware(RetryMiddleware):
         wait = retry_after_seconds(response.headers.get(b"Retry-After"))
         if wait is not None:
             stats.inc_value("archiver/retry/retry_after")
-            if wait > self.retry_after_max:
+            limit = self._longest_wait(request, self.retry_after_max)
+            if wait > limit:
                 stats.inc_value("archiver/retry/retry_after_too_long")
-                logger.warning("Giving up on %s for this run: Retry-After %.0f s exceeds "
-                               "ARCHIVER_RETRY_AFTER_MAX %.0f s", request.url, wait, self.retry_after_max)
+                logger.warning("Giving up on %s for this run: Retry-After %.0f s is more than %.0f s",
+                               request.url, wait, limit)
                 return response
         retry = self._retry(request, response_status_message(response.status))
         if retry is None:
             return response
         if wait is None:
-            wait = backoff_seconds(retry.meta.get("retry_times", 1), self.base, self.cap)
+            wait = self._backoff(retry)
         await self._sleep(wait)
         return retry
 
@@ -101,10 +119,55 @@ class BackoffRetryMiddleware(RetryMiddleware):
         retry = self._retry(request, exception)
         if retry is None:
             return None
-        await self._sleep(backoff_seconds(retry.meta.get("retry_times", 1), self.base, self.cap))
+        await self._sleep(self._backoff(retry))
         return retry
+
+    def _backoff(self, retry: Request) -> float:
+        return backoff_seconds(retry.meta.get("retry_times", 1), self.base, self._longest_wait(retry, self.cap))
+
+    def _longest_wait(self, request: Request, limit: float) -> float:
+        return min(limit, self.media_wait_max) if is_background(request) else limit
 
     async def _sleep(self, seconds: float) -> None:
         if seconds > 0:
             self.crawler.stats.inc_value("archiver/retry/waited")
-            await maybe_deferred_to_future(task.deferLater(reactor, seconds, lambda: None))
+            await sleep(seconds)
+
+
+class RedirectLoop(IgnoreRequest):
+    """A redirect back to a URL this request already went through."""
+
+
+def redirect_loop(redirected: Request) -> bool:
+    """Whether `redirected` (as built by RedirectMiddleware) goes back to a URL on its own chain."""
+    return redirected.url in redirected.meta.get("redirect_urls", ())
+
+
+class RedirectGuardMiddleware(RedirectMiddleware):
+    """RedirectMiddleware that fails loops at once and lets no redirect be filtered as a duplicate.
+
+    Stats: `archiver/redirect/loop`.
+    """
+
+    def process_response(self, request: Request, response: Response, spider: object = None) -> Request | Response:
+        result = super().process_response(request, response)
+        if not isinstance(result, Request):
+            return result
+        if redirect_loop(result):
+            self.crawler.stats.inc_value("archiver/redirect/loop")
+            chain = " -> ".join([*result.meta["redirect_urls"], result.url])
+            raise RedirectLoop(f"redirect loop: {chain}")
+        result.dont_filter = True
+        return result
+
+
+def _seconds(settings: BaseSettings, name: str, default: float) -> float:
+    """A duration setting; a bad value stops the crawl at start with a message naming it."""
+    raw = settings.get(name, default)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise ValueError(f"setting {name} must be a number of seconds, got {raw!r}") from None
+    if value < 0:
+        raise ValueError(f"setting {name} must be 0 or more, got {raw!r}")
+    return value

@@ -2,23 +2,30 @@
 
 The file is written (atomically) before the catalog row is committed, so a crash in between
 leaves a file the next run simply rewrites; the catalog never points at a file that is not there.
+A full or read-only output folder stops the crawl at the first refused write (`archiver.disk`).
 The media pipeline (`archiver.media.pipeline`) runs first and leaves on the item what became of
 each image, attachment and video; with `image_links: local` the file links the archived copies.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
+import sqlite3
 from datetime import datetime
 from pathlib import Path
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import threads
 
 from archiver.catalog import ArticleRecord, Catalog
 from archiver.clock import archive_time
 from archiver.config import Source
+from archiver.disk import disk_error, stop_crawl, stopping
 from archiver.items import ArticleItem
 from archiver.media.found import linked_records, media_refs
 from archiver.media.links import local_links, relink
@@ -53,9 +60,12 @@ class MarkdownPipeline:
         if removed:
             logger.info("Removed %d temporary files left by an interrupted run in %s", removed, folder)
 
-    def process_item(self, item: object, spider: object = None) -> object:
+    async def process_item(self, item: object, spider: object = None) -> object:
         if not isinstance(item, ArticleItem):
             return item  # a media retry: finished by the media pipeline
+        if stopping(self.crawler):
+            raise DropItem(f"not written, the output folder cannot be written to: {item.article.url}",
+                           log_level="DEBUG")
         source: Source = self.crawler.spider.source
         catalog: Catalog = self.crawler.spider.catalog
         article = item.article
@@ -70,25 +80,39 @@ class MarkdownPipeline:
             text = relink(text, local_links(media))
         data = text.encode("utf-8")
         digest = hashlib.sha256(data).hexdigest()
-        changed = write_atomic(path, data)
         outcome = "new" if known is None else ("updated" if digest != known.content_hash else "unchanged")
         stamp = format_timestamp(now)
-        catalog.save_article(
-            ArticleRecord(
-                source=source.id,
-                url=article.url,
-                urlname=urlname,
-                title=article.title,
-                published=article.published.isoformat() if article.published else None,
-                archived=format_timestamp(archived),
-                updated=stamp if outcome == "updated" else (known.updated if known else None),
-                checked=stamp,
-                content_hash=digest,
-                path=path.relative_to(self.output).as_posix(),
-                bytes=len(data),
-            ),
-            media,
+        record = ArticleRecord(
+            source=source.id,
+            url=article.url,
+            urlname=urlname,
+            title=article.title,
+            published=article.published.isoformat() if article.published else None,
+            archived=format_timestamp(archived),
+            updated=stamp if outcome == "updated" else (known.updated if known else None),
+            checked=stamp,
+            content_hash=digest,
+            path=path.relative_to(self.output).as_posix(),
+            bytes=len(data),
         )
+        existed, refused = path.exists(), path
+        try:
+            # The write and its fsync run in the reactor's thread pool (the disk must not stall
+            # downloads); the catalog row is saved after it, on this thread.
+            changed = await maybe_deferred_to_future(threads.deferToThread(write_atomic, path, data))
+            refused = catalog.path
+            catalog.save_article(record, media)
+        except (OSError, sqlite3.Error) as exc:
+            reason = disk_error(exc)
+            if reason is None:
+                raise
+            if not existed:
+                # Written, but the catalog could not record it: take it back, so files and
+                # catalog still agree; the next run fetches the article again.
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
+            stop_crawl(self.crawler, reason, refused)
+            raise DropItem(f"not written ({reason}): {article.url}", log_level="DEBUG") from None
         stats = self.crawler.stats
         stats.inc_value(f"archiver/articles/{outcome}")
         stats.inc_value("archiver/images", len(article.images))

@@ -13,6 +13,16 @@ if TYPE_CHECKING:
 ARTICLE_OUTCOMES = ("new", "updated", "unchanged", "failed", "known")
 # Media downloads: fetched and stored, refused or failed, found already archived, bytes fetched.
 MEDIA_OUTCOMES = ("downloaded", "failed", "reused", "bytes")
+# How the run rode through faults: requests retried (Scrapy's `retry/*` stats) and given up on,
+# waits before retrying, Retry-After headers honoured or too long, redirect loops cut.
+RETRY_STATS = {
+    "retried": "retry/count",
+    "gave_up": "retry/max_reached",
+    "waited": "archiver/retry/waited",
+    "retry_after": "archiver/retry/retry_after",
+    "retry_after_too_long": "archiver/retry/retry_after_too_long",
+    "redirect_loops": "archiver/redirect/loop",
+}
 
 
 @dataclass
@@ -34,7 +44,11 @@ class RunReport:
             report.sources[result.source] = {
                 "list_pages": int(stats.get("archiver/list_pages", 0)),
                 "list_pages_failed": int(stats.get("archiver/list_pages_failed", 0)),
+                "list_pages_missing": int(stats.get("archiver/list_pages_missing", 0)),
                 "articles": {o: int(stats.get(f"archiver/articles/{o}", 0)) for o in ARTICLE_OUTCOMES},
+                "failed_articles_by_reason": _by_reason(stats, "archiver/articles/failed/"),
+                "failed_list_pages_by_reason": _by_reason(stats, "archiver/list_pages_failed/"),
+                "retries": {name: int(stats.get(key, 0)) for name, key in RETRY_STATS.items()},
                 "images": int(stats.get("archiver/images", 0)),
                 "media": {o: int(stats.get(f"archiver/media/{o}", 0)) for o in MEDIA_OUTCOMES},
                 "bytes_written": int(stats.get("archiver/bytes_written", 0)),
@@ -82,9 +96,14 @@ class RunReport:
                 f"updated {a['updated']}, unchanged {a['unchanged']}, failed {a['failed']}, "
                 f"images {c['images']}, bytes {c['bytes_written']}, "
                 f"media downloaded {m['downloaded']} ({m['bytes']} bytes), reused {m['reused']}, "
-                f"failed {m['failed']}, requests {c['requests']}, "
+                f"failed {m['failed']}, requests {c['requests']}, retried {c['retries']['retried']}, "
                 f"time {self.seconds:.1f}s ({c['finish_reason']})"
             )
+            failures = {**c["failed_articles_by_reason"],
+                        **{f"list {k}": v for k, v in c["failed_list_pages_by_reason"].items()}}
+            if failures:
+                out.append(f"{source}: failed by reason: "
+                           + ", ".join(f"{reason} {count}" for reason, count in failures.items()))
         return out
 
     def as_dict(self) -> dict[str, Any]:
@@ -101,3 +120,9 @@ class RunReport:
     def write(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.as_dict(), ensure_ascii=False, indent=2) + "\n",
                               encoding="utf-8")
+
+
+def _by_reason(stats: dict[str, Any], prefix: str) -> dict[str, int]:
+    """`{reason: count}` from the stats keys `prefix<reason>`, most frequent first."""
+    counts = {key.removeprefix(prefix): int(value) for key, value in stats.items() if key.startswith(prefix)}
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))

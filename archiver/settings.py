@@ -25,8 +25,20 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 # Scrapy's default (100) creates 100 asyncio tasks per response (measured: ~20% of CPU).
 CONCURRENT_ITEMS = 1
 
+# Pages larger than this are cut off while they stream (the article fails with `too_large` and
+# is tried again by the next run); a 10 MB page (inline data: images) is still read. Media
+# downloads have their own caps (ARCHIVER_MEDIA_MAX_BYTES).
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+
+# Retries: Scrapy's bounds (RETRY_TIMES, RETRY_HTTP_CODES, RETRY_EXCEPTIONS), our waits.
 RETRY_ENABLED = True
 RETRY_TIMES = 2
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "archiver.middlewares.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "archiver.middlewares.RedirectGuardMiddleware": 600,
+}
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
@@ -52,6 +64,15 @@ ARCHIVER_CATALOG = None
 # Progress: auto (a bar on a terminal, log lines otherwise), bar, log or off.
 ARCHIVER_PROGRESS = "auto"
 ARCHIVER_PROGRESS_INTERVAL = 30.0
+
+# Retries (archiver.middlewares.BackoffRetryMiddleware): first wait before a retry, in seconds;
+# each next one twice as long, at most _MAX.
+ARCHIVER_RETRY_BACKOFF = 1.0
+ARCHIVER_RETRY_BACKOFF_MAX = 60.0
+# Longest Retry-After (429/503) honoured; a server asking for more is left for the next run.
+ARCHIVER_RETRY_AFTER_MAX = 600.0
+# Longest wait of any kind before retrying a media download or robots.txt.
+ARCHIVER_RETRY_MEDIA_WAIT_MAX = 10.0
 
 # Media (images, attachments, videos), into OUTPUT/<source>/images, files and videos.
 # Off: media are only linked (catalog state `linked`), nothing is downloaded.

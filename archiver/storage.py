@@ -6,6 +6,11 @@ import os
 import tempfile
 from pathlib import Path
 
+from archiver.catalog import CATALOG_DIR
+
+# Free space a crawl needs to start: a new catalog, its first transactions, a few articles.
+PROBE_BYTES = 256 * 1024
+
 
 def source_dir(output: str | os.PathLike[str], source_id: str) -> Path:
     """`OUTPUT/<source>`: one folder per configured source."""
@@ -42,6 +47,27 @@ def write_atomic(path: Path, data: bytes) -> bool:
         Path(temp_name).unlink(missing_ok=True)
         raise
     return True
+
+
+def probe_writable(output: str | os.PathLike[str]) -> None:
+    """Raise the OSError a write into `output` would meet (read-only, full, not permitted).
+
+    Creates `OUTPUT/.archiver/` (where the lock and the catalog live) and writes, syncs and
+    deletes a `PROBE_BYTES` file there, so a crawl that could not store anything fails before
+    its first request rather than after it, and the catalog's first transactions (the run's
+    record) find room.
+    """
+    folder = Path(output) / CATALOG_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=".probe.", suffix=".tmp", dir=folder)
+    try:
+        rest = memoryview(bytes(PROBE_BYTES))
+        while rest:  # a short write means the disk is nearly full: the next one raises ENOSPC
+            rest = rest[os.write(handle, rest):]
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+        Path(name).unlink(missing_ok=True)
 
 
 def remove_stale_temp_files(folder: Path) -> int:

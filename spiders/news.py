@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +22,6 @@ from parsel import Selector
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
@@ -30,10 +30,13 @@ from archiver.catalog import Catalog, default_catalog_path
 from archiver.clock import archive_time
 from archiver.config import Source, load_config
 from archiver.dates import find_date
-from archiver.extract import ExtractionError, extract_article
+from archiver.disk import disk_error, stop_crawl
+from archiver.extract import ExtractionError, decode_html, extract_article, parse_html
 from archiver.items import ArticleItem, MediaRetryItem
 from archiver.media.options import MediaSettings
 from archiver.plan import CrawlPlan
+from archiver.failures import failure_message, failure_reason
+from archiver.refusals import refuse_article, refuse_extraction, refuse_response
 from archiver.render import format_timestamp
 
 logger = logging.getLogger(__name__)
@@ -42,6 +45,8 @@ logger = logging.getLogger(__name__)
 # the scheduler's queue, and so memory, flat during a long backfill.
 ARTICLE_PRIORITY = 10
 MAX_REPORTED_FAILURES = 1000
+# Meta key on requests for list pages reached through a "next page" link.
+NEXT_PAGE = "archiver_next_page"
 _PAGE_NUMBER = re.compile(r"/(\d+)\.htm$")
 _TOTAL_ITEMS = re.compile(r"共\s*(\d+)\s*条")
 
@@ -99,8 +104,14 @@ class NewsSpider(scrapy.Spider):
 
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:
         stats = {k: v for k, v in self.crawler.stats.get_stats().items() if k.startswith("archiver/")}
-        self.catalog.finish_run(self.run_id, format_timestamp(archive_time()), reason, stats)
-        self.catalog.close()
+        try:
+            self.catalog.finish_run(self.run_id, format_timestamp(archive_time()), reason, stats)
+        except sqlite3.Error as exc:
+            if (refused := disk_error(exc)) is None:
+                raise
+            stop_crawl(self.crawler, refused, self.catalog.path)  # the exit code says so
+        finally:
+            self.catalog.close()
 
     async def start(self) -> AsyncIterator[Request | MediaRetryItem]:
         """Re-checks and retries straight from the catalog, then the first list page(s).
@@ -170,6 +181,15 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self._list_broken(response, "not an HTML page")
             return
+        refusal = refuse_response(response.url, response.meta.get("redirect_urls", ()), response.body)
+        if refusal is not None:
+            self._list_failed(response.url, refusal.reason, refusal.message)
+            return
+        try:
+            response = _readable(response)
+        except ExtractionError as exc:
+            self._list_failed(response.url, exc.reason, str(exc))
+            return
         links = response.css(self.source.list_items_selector)
         if not links:
             self._list_broken(response, f"no article links match {self.source.list_items_selector!r}")
@@ -198,7 +218,8 @@ class NewsSpider(scrapy.Spider):
         for link in response.css(self.source.next_page_selector):
             href = (link.attrib.get("href") or "").strip()
             if href and not href.startswith(("javascript:", "#")):
-                yield response.follow(href, callback=self.parse_list, errback=self.list_failed)
+                yield response.follow(href, callback=self.parse_list, errback=self.list_failed,
+                                      meta={NEXT_PAGE: True})
                 break
 
     def _should_stop_paging(self, wanted: int, all_older: bool) -> bool:
@@ -229,14 +250,33 @@ class NewsSpider(scrapy.Spider):
         )
 
     def parse_article(self, response: Response, url: str) -> Iterator[ArticleItem]:
-        """Extract the article; a page this preset cannot read is logged and counted, not written."""
+        """Extract the article; a page this preset cannot read, an empty page or a login page is
+        logged, counted and recorded as failed (the next crawl tries it again), never written.
+
+        The page is decoded by `decode_html`, not Scrapy: a GBK page declared as UTF-8, or a
+        UTF-8 page with GBK paragraphs, must give the same text as its clean UTF-8 twin.
+        """
         if not isinstance(response, TextResponse):
             self._article_failed(url, "not_html", "response is not an HTML page")
             return
+        refusal = refuse_response(response.url, response.meta.get("redirect_urls", ()), response.body)
+        if refusal is not None:
+            self._article_failed(url, refusal.reason, refusal.message)
+            return
         try:
-            article = extract_article(response.text, url, self.source.preset, self.source.article)
+            article = extract_article(
+                decode_html(response.body, _content_type(response)), url, self.source.preset, self.source.article
+            )
         except ExtractionError as exc:
-            self._article_failed(url, exc.reason, str(exc))
+            refusal = refuse_extraction(response.body, exc.reason)
+            if refusal is None:
+                self._article_failed(url, exc.reason, str(exc))
+            else:
+                self._article_failed(url, refusal.reason, refusal.message)
+            return
+        refusal = refuse_article(article.body)
+        if refusal is not None:
+            self._article_failed(url, refusal.reason, refusal.message)
             return
         if not self.plan.in_range(article.published):
             # Lists without dates cannot be filtered before fetching; the page's date decides.
@@ -248,18 +288,26 @@ class NewsSpider(scrapy.Spider):
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         url = request.cb_kwargs.get("url", request.url)
-        self._article_failed(url, _failure_reason(failure), failure.getErrorMessage())
+        reason = failure_reason(failure)
+        self._article_failed(url, reason, failure_message(failure, reason))
 
     def list_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        reason = _failure_reason(failure)
+        reason = failure_reason(failure)
+        if request.meta.get(NEXT_PAGE) and reason in ("http_404", "http_410"):
+            # A pager that counts pages the site no longer has (deleted articles) links past the
+            # end of the list: the list ends here. A start page that is missing is a failure.
+            self.crawler.stats.inc_value("archiver/list_pages_missing")
+            logger.warning("List ends early: the next page %s answered %s", request.url, reason)
+            return
+        self._list_failed(request.url, reason, failure_message(failure, reason))
+
+    def _list_failed(self, url: str, reason: str, message: str) -> None:
         self.crawler.stats.inc_value("archiver/list_pages_failed")
         self.crawler.stats.inc_value(f"archiver/list_pages_failed/{reason}")
         if len(self.failed) < MAX_REPORTED_FAILURES:
-            self.failed.append(
-                {"url": request.url, "reason": reason, "message": failure.getErrorMessage()}
-            )
-        logger.error("List page failed (%s): %s: %s", reason, request.url, failure.getErrorMessage())
+            self.failed.append({"url": url, "reason": reason, "message": message})
+        logger.error("List page failed (%s): %s: %s", reason, url, message)
 
     def _article_failed(self, url: str, reason: str, message: str) -> None:
         self.crawler.stats.inc_value("archiver/articles/failed")
@@ -324,8 +372,15 @@ def _listed_date(link: Selector) -> datetime | None:
     return None
 
 
-def _failure_reason(failure: Failure) -> str:
-    """A short stats-friendly reason: `http_404`, or the exception's class name."""
-    if failure.check(HttpError):
-        return f"http_{failure.value.response.status}"
-    return type(failure.value).__name__
+def _content_type(response: Response) -> str | None:
+    value = response.headers.get(b"Content-Type")
+    return value.decode("latin-1") if value else None
+
+
+def _readable(response: TextResponse) -> TextResponse:
+    """`response` with the text `decode_html` reads from its bytes (see `parse_article`), once
+    `parse_html` has checked that the page parses whole: nested deeper than the parser goes,
+    the links after that point would silently be missing (ExtractionError `too_deep`)."""
+    text = decode_html(response.body, _content_type(response))
+    parse_html(text)
+    return response.replace(body=text.encode("utf-8"), encoding="utf-8")

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable
 
 from archiver.catalog import Catalog, default_catalog_path
 from archiver.clock import archive_time
 from archiver.config import Source
+from archiver.disk import EXIT_DISK_ERROR, STAT, disk_error
 from archiver.lock import OutputLock
 from archiver.plan import CrawlPlan
 from archiver.report import RunReport
+from archiver.storage import probe_writable
 
 DEFAULT_OUTPUT = "output"
 
@@ -54,10 +59,12 @@ def execute(args: argparse.Namespace, command: str, sources: list[Source], plan:
     """Lock the output folder, crawl, print the summary, write the report; return the exit code.
 
     The lock is taken before Scrapy is even imported, so a run that finds another one in
-    progress exits (75) within a fraction of a second.
+    progress exits (75) within a fraction of a second. An output folder that cannot be written
+    to is a usage error (2) before anything is fetched; one that fills up or turns read-only
+    during the run stops it (`archiver.disk`, exit 74).
     """
     archive_time()  # a malformed ARCHIVER_NOW is a usage error before any request is made
-    with OutputLock(args.output, " ".join(["archiver", command, *(s.id for s in sources)])):
+    with writable_lock(args.output, " ".join(["archiver", command, *(s.id for s in sources)])):
         from archiver.runner import build_settings, run_crawls
 
         overrides = {**(extra_settings or {}), **parse_setting_overrides(args.settings)}
@@ -74,11 +81,55 @@ def execute(args: argparse.Namespace, command: str, sources: list[Source], plan:
         print(line)
     for failure in (f for c in report.sources.values() for f in c["failed"]):
         print(f"failed ({failure['reason']}): {failure['url']}: {failure['message']}", file=sys.stderr)
-    if report.interrupted:
+    refused = next((r.stats[STAT] for r in results if r.stats.get(STAT)), None)
+    code = EXIT_DISK_ERROR if refused else report.exit_code
+    if refused:
+        print(f"archiver: cannot write to {args.output}: {refused}; stopped; nothing already "
+              "archived was lost (free space or fix the folder, then run the same command again)",
+              file=sys.stderr)
+    elif report.interrupted:
         print("archiver: interrupted; run the same command again to resume", file=sys.stderr)
-    if args.report:
+    if args.report and refused:
+        _write_disk_error_report(args.report, report, code, refused)
+    elif args.report:
         report.write(args.report)
-    return report.exit_code
+    return code
+
+
+@contextmanager
+def writable_lock(output: str | os.PathLike[str], command: str) -> Iterator[None]:
+    """Hold the output folder's lock (`LockedError`, exit 75, when another run has it) in an
+    output folder that can be written to (a usage error, exit 2, when it is read-only, full or
+    not permitted: nothing is fetched to be lost).
+
+    The probe write comes after the lock, so it never takes room from a run in progress.
+    """
+    lock = OutputLock(output, command)
+    try:
+        lock.acquire()
+    except OSError as exc:  # creating `.archiver/` or the lock file failed
+        raise _unwritable(output, exc) from None
+    try:
+        try:
+            probe_writable(output)
+        except OSError as exc:
+            raise _unwritable(output, exc) from None
+        yield
+    finally:
+        lock.release()
+
+
+def _unwritable(output: str | os.PathLike[str], exc: OSError) -> UsageError:
+    reason = disk_error(exc) or exc.strerror or str(exc)
+    return UsageError(f"cannot write to {output}: {reason}; nothing was done")
+
+
+def _write_disk_error_report(path: str, report: RunReport, code: int, refused: str) -> None:
+    """The JSON report of a run a refused write stopped: its exit code is 74 (not the 130 of
+    an interruption to resume, which the crawl's finish reason alone would give) and
+    `disk_error` says what the disk said."""
+    data = {**report.as_dict(), "exit_code": code, "disk_error": refused}
+    Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def _check_media_settings(settings: object) -> None:

@@ -1,10 +1,15 @@
 """A deterministic local replica of a VSB (博达) university news site, for tests and benchmarks.
 
 ``ReplicaSite`` generates pages and knows the truth for every article; ``ReplicaServer`` serves it
-over HTTP on 127.0.0.1 (directly or as an HTTP proxy); ``python -m archiver.replica`` runs one.
+over HTTP on 127.0.0.1 (directly or as an HTTP proxy); ``FaultySite`` wraps a site with faults
+(``archiver.replica.faults``); ``python -m archiver.replica`` runs one.
 """
 
+from archiver.replica.faults import FAULTS, FaultRule, FaultTiming, FaultySite
 from archiver.replica.server import LoggedRequest, ReplicaServer
 from archiver.replica.site import ArticleLayout, ReplicaArticle, ReplicaSite
 
-__all__ = ["ArticleLayout", "LoggedRequest", "ReplicaArticle", "ReplicaServer", "ReplicaSite"]
+__all__ = [
+    "FAULTS", "ArticleLayout", "FaultRule", "FaultTiming", "FaultySite", "LoggedRequest", "ReplicaArticle",
+    "ReplicaServer", "ReplicaSite",
+]

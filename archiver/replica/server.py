@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import socket
+import struct
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import IO, NamedTuple, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-from archiver.replica.site import Response, not_found
+from archiver.replica.site import Response, Transport, not_found
 
 
 class Site(Protocol):
@@ -181,7 +184,11 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    """GET and HEAD for origin-form and absolute-form targets; every response is recorded."""
+    """GET and HEAD for origin-form and absolute-form targets; every response is recorded.
+
+    A response carrying a ``transport`` fault is acted out on the wire (``archiver.replica.faults``);
+    a request that gets no answer at all (reset, stall) is recorded with status 0.
+    """
 
     server: _HTTPServer
     protocol_version = "HTTP/1.1"
@@ -205,6 +212,14 @@ class _Handler(BaseHTTPRequestHandler):
             response = not_found()
         else:
             response = self.server.replica.site.render(urlunsplit(("", "", parts.path, parts.query, "")))
+        transport = response.transport
+        if transport is not None and transport.action in ("reset", "stall"):
+            self.log_request(0)
+            self.close_connection = True
+            if transport.action == "stall":
+                self._hold(transport.seconds)
+            self._reset()
+            return
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
@@ -216,9 +231,42 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
         if send_body:
-            self.wfile.write(response.body)
+            self._send_body(response.body, transport)
         if declared is not None and declared != str(len(response.body)):
             self.close_connection = True  # the client sees the body cut short
+        if transport is not None and transport.action == "truncate":
+            self.close_connection = True
+
+    def _send_body(self, body: bytes, transport: Transport | None) -> None:
+        if transport is None:
+            self.wfile.write(body)
+        elif transport.action == "truncate":
+            self.wfile.write(body[: transport.keep])
+        else:  # drip: a slow server (or link) trickling the body out
+            step = -(-len(body) // transport.chunks) or 1
+            pause = transport.seconds / transport.chunks
+            for start in range(0, len(body), step):
+                self.wfile.write(body[start:start + step])
+                time.sleep(pause)
+
+    def _hold(self, seconds: float) -> None:
+        """Answer nothing for up to ``seconds``; return early once the client hangs up (or the
+        server stops, which shuts the socket down)."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([self.connection], [], [], min(left, 0.05))
+            if readable:
+                try:
+                    if not self.connection.recv(4096):
+                        return
+                except OSError:
+                    return
+
+    def _reset(self) -> None:
+        """Close with a TCP RST (SO_LINGER 0) rather than an orderly FIN."""
+        with contextlib.suppress(OSError):  # the client may have closed it already
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Called by ``send_response`` for every answer, including the base class's error pages."""

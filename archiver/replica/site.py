@@ -251,12 +251,40 @@ class ReplicaArticle:
         return self.published
 
 
+@dataclass(frozen=True, slots=True)
+class Transport:
+    """How the server misbehaves on the wire while answering (``archiver.replica.faults``).
+
+    - ``reset``: close the connection with a TCP reset before answering;
+    - ``stall``: answer nothing, holding the connection open for at most ``seconds`` (or until the
+      client gives up or the server stops);
+    - ``drip``: send the response, its body in ``chunks`` pieces spread over ``seconds``;
+    - ``truncate``: declare the whole body's Content-Length, send its first ``keep`` bytes, close.
+    """
+
+    action: str
+    seconds: float = 0.0
+    chunks: int = 1
+    keep: int = 0
+
+    def __post_init__(self) -> None:
+        if self.action not in ("reset", "stall", "drip", "truncate"):
+            raise ValueError(f"unknown transport action {self.action!r}")
+        if self.seconds < 0 or self.chunks < 1 or self.keep < 0:
+            raise ValueError("need seconds >= 0, chunks >= 1 and keep >= 0")
+
+
 class Response(NamedTuple):
-    """A rendered page; the server adds ``Content-Length`` and the connection headers."""
+    """A rendered page; the server adds ``Content-Length`` and the connection headers.
+
+    ``transport``, when set, tells the server to act out a connection-level fault instead of
+    simply sending the response.
+    """
 
     status: int
     headers: dict[str, str]
     body: bytes
+    transport: Transport | None = None
 
 
 def not_found() -> Response:
@@ -332,6 +360,7 @@ class ReplicaSite:
         self.offsite_links: tuple[str, ...] = (f"https://mp.weixin.qq.com/s/{_derive(seed, 'wechat', 0):016x}",)
         self._count = articles
         self._edits: dict[int, int] = {}
+        self._pager_extra = 0
         self._media_faults: dict[str, str] = {}
         self._attachment_names: dict[str, tuple[str, str]] = {}
         self._key_mask = _derive(seed, "image-key", 0) & 0xFFFF_FFFF
@@ -356,9 +385,13 @@ class ReplicaSite:
         return f"http://{self.host}/xw.htm"
 
     def list_path(self, page: int, count: int | None = None) -> str:
-        """Path of list page ``page`` (1 = newest): ``/xw.htm``, then ``/xw/{P-page+1}.htm``."""
-        pages = _page_count(self._count if count is None else count, self.per_page)
+        """Path of list page ``page`` (1 = newest): ``/xw.htm``, then ``/xw/{P-page+1}.htm``
+        (P counts the pages the pager claims: see ``set_pager_lie``)."""
+        pages = self._claimed_pages(self._count if count is None else count)
         return "/xw.htm" if page == 1 else f"/xw/{pages - page + 1}.htm"
+
+    def _claimed_pages(self, count: int) -> int:
+        return _page_count(count, self.per_page) + self._pager_extra
 
     def article_url(self, index: int) -> str:
         return f"http://{self.host}/info/{self.column}/{self.first_id + index}.htm"
@@ -383,6 +416,19 @@ class ReplicaSite:
             self._edits[index] = revision
         else:
             self._edits.pop(index, None)
+
+    def set_pager_lie(self, extra_pages: int) -> None:
+        """Make every pager claim ``extra_pages`` more pages (and ``extra_pages * per_page`` more
+        articles) than exist; 0 tells the truth again.
+
+        This is what a VSB column looks like after its oldest articles were deleted while the
+        page numbering still counts them: pages keep the numbers of the claimed total, so
+        ``xw/1.htm`` … ``xw/{extra_pages}.htm`` answer 404, and the oldest real page still offers
+        a "下页" link, to one of them.
+        """
+        if extra_pages < 0:
+            raise ValueError("extra_pages must be >= 0")
+        self._pager_extra = extra_pages
 
     def set_media_fault(self, url: str, fault: str | None) -> None:
         """Make the image or attachment at ``url`` (absolute, or path and query) fail as
@@ -544,10 +590,10 @@ class ReplicaSite:
         return Response(200, {"Content-Type": HTML_TYPE}, text.encode())
 
     def _render_numbered_list(self, number: int, count: int) -> Response:
-        pages = _page_count(count, self.per_page)
-        if number >= pages:
+        page = self._claimed_pages(count) - number + 1
+        if not 2 <= page <= _page_count(count, self.per_page):
             return not_found()
-        return self._html(self._render_list(pages - number + 1, count))
+        return self._html(self._render_list(page, count))
 
     def _render_article_path(self, index: int, count: int) -> Response:
         if not 0 <= index < count:
@@ -582,7 +628,6 @@ class ReplicaSite:
         return Response(200, headers, f"REPLICA ATTACHMENT {file_id}\n{name}\n".encode())
 
     def _render_list(self, page: int, count: int) -> str:
-        pages = _page_count(count, self.per_page)
         prefix = "" if page == 1 else "../"
         first_rank = (page - 1) * self.per_page
         items = [
@@ -591,7 +636,7 @@ class ReplicaSite:
         ]
         if page == 1:
             items.insert(min(2, len(items)), self._offsite_item(count))
-        pager = _Pager(self, page, pages, count)
+        pager = _Pager(self, page, self._claimed_pages(count), count)
         return _list_page(prefix, "\n".join(items), pager.html())
 
     def _list_item(self, index: int, prefix: str) -> str:
@@ -770,6 +815,11 @@ class _Pager:
     def __init__(self, site: ReplicaSite, page: int, pages: int, count: int) -> None:
         self.site, self.page, self.pages, self.count = site, page, pages, count
 
+    @property
+    def claimed_count(self) -> int:
+        """The article total shown (``共N条``): the real one, plus the pages the pager invents."""
+        return self.count + (self.pages - _page_count(self.count, self.site.per_page)) * self.site.per_page
+
     def href(self, target: int) -> str:
         path = self.site.list_path(target, self.count)
         if self.page == 1:
@@ -797,7 +847,7 @@ class _Pager:
     def html(self) -> str:
         page, pages = self.page, self.pages
         return (
-            f'<span class="p_pages"><span class="p_t">共{self.count}条</span><span class="p_t">{page}/{pages}页</span>'
+            f'<span class="p_pages"><span class="p_t">共{self.claimed_count}条</span><span class="p_t">{page}/{pages}页</span>'
             + self.link("p_first", 1, "首页", page > 1)
             + self.link("p_prev", page - 1, "上页", page > 1)
             + self.numbers()

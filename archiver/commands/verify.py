@@ -1,0 +1,161 @@
+"""`archiver verify [--repair]`: check that the catalog and the archived files agree.
+
+Exit codes: 0 consistent (or everything found was repaired); 1 problems found (without
+`--repair`), or some could not be repaired; 2 usage error, or a catalog that is missing or
+damaged; 75 another run holds the output folder (a repair writes, and a crawl in progress
+would look inconsistent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from archiver.catalog import Catalog, CatalogError, default_catalog_path
+from archiver.clock import archive_time
+from archiver.commands.common import DEFAULT_OUTPUT, UsageError, writable_lock
+from archiver.config import CONFIG_ENV, DEFAULT_CONFIG_NAME, Source, load_config
+from archiver.render import format_timestamp
+
+if TYPE_CHECKING:
+    from archiver.verify import SourceReport
+
+NAME = "verify"
+EXIT_CONSISTENT = 0
+EXIT_PROBLEMS = 1
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        NAME,
+        help="check that the catalog and the files agree; --repair what can be",
+        description="Check that every catalog row has its article file with the recorded "
+        "sha256, every article file has its row, archived media match their sha256, and no "
+        "temporary file is left over; list media files no row refers to (orphans). With "
+        "--repair, fix each problem from the side that can be trusted: rows without a file are "
+        "removed (the next crawl fetches the article again), rows are rebuilt from files, "
+        "damaged files are deleted (fetched again), media that are missing or wrong are marked "
+        "failed (downloaded again by the next crawl). Exit code 0 when consistent, 1 when "
+        "problems remain.",
+    )
+    parser.add_argument("--output", "-o", default=DEFAULT_OUTPUT, help="archive folder (default ./output)")
+    parser.add_argument("--catalog", default=None,
+                        help="catalog file (default OUTPUT/.archiver/catalog.sqlite)")
+    parser.add_argument("--config", "-c", default=None,
+                        help="sources file, for the title layout of rebuilt rows and the list of "
+                        "sources (optional; default $ARCHIVER_CONFIG or ./sources.yaml if present)")
+    parser.add_argument("--source", dest="sources", action="extend", nargs="+", default=[],
+                        metavar="S", help="only these sources (default: every source in the "
+                        "catalog or the sources file)")
+    parser.add_argument("--repair", action="store_true", help="fix what can be fixed")
+    parser.add_argument("--prune-orphans", action="store_true",
+                        help="with --repair, also delete media files no catalog row refers to")
+    parser.add_argument("--json", action="store_true", help="print the findings as JSON")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    # Imported here: they load Scrapy (the media folders' names), which every other command
+    # would otherwise pay for before it even takes its lock.
+    from archiver.repair import Repairer
+    from archiver.verify import verify_source
+
+    if args.prune_orphans and not args.repair:
+        raise UsageError("--prune-orphans only works with --repair")
+    output = Path(args.output)
+    if not output.is_dir():
+        raise UsageError(f"{output}: no archive here (no such folder)")
+    configured = _configured(args.config)
+    now = format_timestamp(archive_time())
+    with writable_lock(output, "archiver verify"):
+        catalog_path = Path(args.catalog) if args.catalog else default_catalog_path(output)
+        created = args.repair and not catalog_path.exists()
+        catalog = open_catalog(catalog_path, create=args.repair)
+        try:
+            sources = _sources(catalog, configured, args.sources, output)
+            repair = (Repairer(catalog, str(output), configured, prune_orphans=args.prune_orphans, now=now)
+                      if args.repair else None)
+            reports = [verify_source(catalog.db, str(output), source, repair) for source in sources]
+        except sqlite3.DatabaseError as exc:
+            raise CatalogError(f"{catalog_path}: cannot read catalog: {exc}") from None
+        finally:
+            catalog.close()
+    unresolved = sum(r.unresolved for r in reports)
+    code = EXIT_PROBLEMS if unresolved else EXIT_CONSISTENT
+    if args.json:
+        print(json.dumps({
+            "output": str(output), "catalog": str(catalog_path), "repair": args.repair,
+            "catalog_created": created, "exit_code": code,
+            "sources": {r.source: r.as_dict() for r in reports},
+            "findings": [f.as_dict() for r in reports for f in r.findings],
+        }, ensure_ascii=False, indent=2))
+        return code
+    if created:
+        print(f"no catalog at {catalog_path}: created one, rows rebuilt from the files")
+    for report in reports:
+        for finding in report.findings:
+            print(finding.line())
+    for report in reports:
+        print(report.summary())
+    print(_verdict(reports, args.repair))
+    return code
+
+
+def open_catalog(path: Path, create: bool) -> Catalog:
+    """The catalog, checked with SQLite's `quick_check`: damage is a clear error (exit 2) here
+    rather than a failure halfway through."""
+    if not create and not path.is_file():
+        raise CatalogError(f"{path}: no catalog here (run a crawl first, or `archiver verify "
+                           "--repair` to build one from the files)")
+    catalog = Catalog(path, create=create)
+    try:
+        problems = [row[0] for row in catalog.db.execute("PRAGMA quick_check")]
+    except sqlite3.DatabaseError as exc:
+        catalog.close()
+        raise CatalogError(f"{path}: catalog is damaged ({exc})") from None
+    if problems != ["ok"]:
+        catalog.close()
+        raise CatalogError(
+            f"{path}: catalog is damaged ({problems[0]}); restore it from a backup, or move it "
+            "aside and run `archiver verify --repair` to build a new one from the files"
+        )
+    return catalog
+
+
+def _configured(explicit: str | None) -> dict[str, Source]:
+    """The sources file's sources, when there is one (verify works without it)."""
+    if explicit is None and not os.environ.get(CONFIG_ENV) and not Path(DEFAULT_CONFIG_NAME).is_file():
+        return {}
+    return dict(load_config(explicit).sources)
+
+
+def _sources(catalog: Catalog, configured: dict[str, Source], requested: list[str],
+             output: Path) -> list[str]:
+    """The sources to check: those asked for, else every one the catalog or the sources file
+    knows. A folder alone does not make a source (it may be someone else's)."""
+    in_catalog = [row[0] for row in catalog.db.execute("SELECT DISTINCT source FROM articles")]
+    if not requested:
+        return sorted(set(in_catalog) | set(configured))
+    for source in requested:
+        if not source.replace("_", "").replace("-", "").isalnum():
+            raise UsageError(f"--source {source!r}: source ids are letters, digits, '-' or '_'")
+        if source not in in_catalog and source not in configured and not (output / source).is_dir():
+            raise UsageError(f"--source {source!r}: not in the catalog, not in the sources file, "
+                             f"and no folder {output / source}")
+    return list(dict.fromkeys(requested))
+
+
+def _verdict(reports: list[SourceReport], repaired: bool) -> str:
+    problems = sum(r.problems for r in reports)
+    unresolved = sum(r.unresolved for r in reports)
+    if not problems:
+        return "archiver verify: the catalog and the files agree"
+    if not repaired:
+        return f"archiver verify: {problems} problems found; `archiver verify --repair` fixes them"
+    if unresolved:
+        return f"archiver verify: {problems - unresolved} of {problems} problems repaired; {unresolved} could not be"
+    return f"archiver verify: {problems} problems repaired"

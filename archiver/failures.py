@@ -1,0 +1,72 @@
+"""Why a request failed, as a short reason code: the key of the `archiver/articles/failed/<reason>`
+and `archiver/list_pages_failed/<reason>` stats, of the catalog's `failures` rows and of the run
+report. Codes: `http_<status>`, `timeout`, `truncated`, `too_large`, `redirect_loop`,
+`too_many_redirects`, `login_redirect`, `offsite_redirect`, `connection_lost`,
+`connection_refused`, `dns_error`; anything else is the exception's class name. (Pages that
+arrive but are refused, `empty_body`, `login_page`, and extraction failures, `no_body`,
+`too_deep` …, get their codes from `archiver.refusals` and `archiver.extract`.)
+"""
+
+from __future__ import annotations
+
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import ConnectionDone, ConnectionLost
+from twisted.python.failure import Failure
+
+from archiver.middlewares import RedirectLoop
+from archiver.refusals import looks_like_login
+
+# Download errors by what happened, for stats keys and reports (the rest: the exception's name).
+_DOWNLOAD_ERRORS: tuple[tuple[type[BaseException], str], ...] = (
+    (DownloadTimeoutError, "timeout"),
+    (ResponseDataLossError, "truncated"),
+    (DownloadCancelledError, "too_large"),  # DOWNLOAD_MAXSIZE: the only cancelling we do
+    (RedirectLoop, "redirect_loop"),
+    (DownloadConnectionRefusedError, "connection_refused"),
+    (CannotResolveHostError, "dns_error"),
+    (DownloadFailedError, "connection_lost"),
+    (ConnectionLost, "connection_lost"),
+    (ConnectionDone, "connection_lost"),
+)
+
+
+# Messages for failures whose exception says nothing readable.
+_FAILURE_MESSAGES = {
+    "truncated": "the connection closed before the whole body arrived",
+    "connection_lost": "the server closed or reset the connection without a complete answer",
+}
+
+
+def failure_message(failure: Failure, reason: str) -> str:
+    if reason == "login_redirect":
+        return f"redirected to a login page: {failure.request.url}"  # type: ignore[attr-defined]
+    return _FAILURE_MESSAGES.get(reason) or failure.getErrorMessage()
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short stats-friendly reason: `http_404`, `timeout`, `login_redirect` …, or the
+    exception's class name."""
+    request = failure.request  # type: ignore[attr-defined]
+    if request.meta.get("redirect_urls") and looks_like_login(request.url):
+        return "login_redirect"  # off the site (offsite), or a sign-on page answering 401/403
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    for kind, reason in _DOWNLOAD_ERRORS:
+        if failure.check(kind):
+            return reason
+    if failure.check(IgnoreRequest):
+        message = failure.getErrorMessage()
+        if "max redirections" in message:
+            return "too_many_redirects"
+        if "offsite" in message:
+            return "offsite_redirect" if request.meta.get("redirect_urls") else "offsite"
+    return type(failure.value).__name__
