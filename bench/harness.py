@@ -83,22 +83,44 @@ def replica(articles: int, seed: int = 0, extra_args: list[str] | None = None) -
 
 
 def run_measured(argv: list[str], cwd: Path, **env: str) -> Measured:
-    """Run a command to completion; wall time, and CPU time and peak RSS from `os.wait4`."""
+    """Run a command to completion: wall time, CPU time (`wait4`) and peak RSS.
+
+    Peak RSS is the child's own `VmHWM`, sampled from /proc while it runs: `ru_maxrss` of a
+    child starts at its parent's RSS at fork time on Linux, so a large benchmark driver would
+    put a floor under every measurement.
+    """
     out, err = cwd / ".bench-stdout", cwd / ".bench-stderr"
     started = time.perf_counter()
+    peak_kb = 0
     with open(out, "w") as stdout, open(err, "w") as stderr:
         process = subprocess.Popen(argv, cwd=cwd, env=child_env(**env), stdout=stdout, stderr=stderr)
-        _, status, usage = os.wait4(process.pid, 0)
+        while True:
+            peak_kb = max(peak_kb, _vm_hwm_kb(process.pid))
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            time.sleep(0.02)
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     return Measured(
         returncode=process.returncode,
         seconds=seconds,
         cpu_seconds=usage.ru_utime + usage.ru_stime,
-        peak_rss_mb=usage.ru_maxrss / 1024,
+        peak_rss_mb=peak_kb / 1024,
         stdout=out.read_text(encoding="utf-8"),
         stderr=err.read_text(encoding="utf-8"),
     )
+
+
+def _vm_hwm_kb(pid: int) -> int:
+    """The process's peak resident set (`VmHWM`, KiB), 0 once it has exited."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def run_archiver(args: list[str], cwd: Path, proxy: str, now: str = NOW) -> Measured:
