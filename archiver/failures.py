@@ -19,7 +19,9 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.defer import CancelledError
 from twisted.internet.error import ConnectionDone, ConnectionLost
+from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
 from archiver.middlewares import RedirectLoop
@@ -28,8 +30,10 @@ from archiver.refusals import looks_like_login
 # Download errors by what happened, for stats keys and reports (the rest: the exception's name).
 _DOWNLOAD_ERRORS: tuple[tuple[type[BaseException], str], ...] = (
     (DownloadTimeoutError, "timeout"),
+    (TwistedTimeoutError, "timeout"),
     (ResponseDataLossError, "truncated"),
     (DownloadCancelledError, "too_large"),  # DOWNLOAD_MAXSIZE: the only cancelling we do
+    (CancelledError, "too_large"),
     (RedirectLoop, "redirect_loop"),
     (DownloadConnectionRefusedError, "connection_refused"),
     (CannotResolveHostError, "dns_error"),
@@ -55,8 +59,9 @@ def failure_message(failure: Failure, reason: str) -> str:
 def failure_reason(failure: Failure) -> str:
     """A short stats-friendly reason: `http_404`, `timeout`, `login_redirect` …, or the
     exception's class name."""
-    request = failure.request  # type: ignore[attr-defined]
-    if request.meta.get("redirect_urls") and looks_like_login(request.url):
+    request = getattr(failure, "request", None)  # set on spider errbacks, not on media downloads
+    redirected = bool(request is not None and request.meta.get("redirect_urls"))
+    if redirected and looks_like_login(request.url):
         return "login_redirect"  # off the site (offsite), or a sign-on page answering 401/403
     if failure.check(HttpError):
         return f"http_{failure.value.response.status}"
@@ -68,5 +73,5 @@ def failure_reason(failure: Failure) -> str:
         if "max redirections" in message:
             return "too_many_redirects"
         if "offsite" in message:
-            return "offsite_redirect" if request.meta.get("redirect_urls") else "offsite"
+            return "offsite_redirect" if redirected else "offsite"
     return type(failure.value).__name__

@@ -35,6 +35,7 @@ from archiver.export.from_files import local_copy
 from archiver.export.front_matter import article_title, read_front_matter, source_layout
 from archiver.export.markdown_text import image_urls, parse_markdown
 from archiver.render import format_timestamp
+from archiver.storage import file_digest
 from archiver.verify import (
     DAMAGED_FILE,
     HASH_MISMATCH,
@@ -48,7 +49,6 @@ from archiver.verify import (
     OUTSIDE_OUTPUT,
     TEMP_FILE,
     Finding,
-    file_digest,
     normal_path,
 )
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from archiver.disk import EXIT_DISK_ERROR, STAT as DISK_ERROR_STAT
+
 if TYPE_CHECKING:
     from archiver.runner import CrawlResult
 
@@ -34,6 +36,8 @@ class RunReport:
     finished: str
     seconds: float
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # What the disk said when a refused write stopped the run (`archiver.disk`), else None.
+    disk_error: str | None = None
 
     @classmethod
     def from_results(cls, command: str, started: str, finished: str, seconds: float,
@@ -56,6 +60,7 @@ class RunReport:
                 "finish_reason": stats.get("finish_reason", "unknown"),
                 "failed": result.failed,
             }
+            report.disk_error = report.disk_error or stats.get(DISK_ERROR_STAT)
         return report
 
     @property
@@ -76,8 +81,11 @@ class RunReport:
 
     @property
     def exit_code(self) -> int:
-        """0 all good; 1 some articles, list pages or media failed (retried next run); 130
-        interrupted (resume by re-running)."""
+        """0 all good; 1 some articles, list pages or media failed (retried next run); 74 the
+        output folder refused a write (stopped, nothing lost); 130 interrupted (resume by
+        re-running)."""
+        if self.disk_error:
+            return EXIT_DISK_ERROR
         if self.interrupted:
             return 130
         failed = any(
@@ -107,7 +115,7 @@ class RunReport:
         return out
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "command": self.command,
             "started": self.started,
             "finished": self.finished,
@@ -116,6 +124,9 @@ class RunReport:
             "sources": self.sources,
             "totals": self.totals,
         }
+        if self.disk_error:
+            data["disk_error"] = self.disk_error
+        return data
 
     def write(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.as_dict(), ensure_ascii=False, indent=2) + "\n",

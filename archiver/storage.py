@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from archiver.catalog import CATALOG_DIR
 
 # Free space a crawl needs to start: a new catalog, its first transactions, a few articles.
 PROBE_BYTES = 256 * 1024
+TEMP_SUFFIX = ".tmp"
 
 
 def source_dir(output: str | os.PathLike[str], source_id: str) -> Path:
@@ -23,30 +28,51 @@ def article_path(output: str | os.PathLike[str], source_id: str, urlname: str) -
 
 
 def write_atomic(path: Path, data: bytes) -> bool:
-    """Write `data` to `path` via a temporary file and a rename; False if it already held it.
-
-    The rename is atomic on POSIX, so a crash leaves either the old file or the new one, never a
-    truncated mix; the temporary file lives in the same folder so the rename never crosses file
-    systems, and its name starts with a dot so Hugo ignores a leftover one.
-    """
+    """Write `data` to `path` through `atomic_file`, durably; False if it already held it."""
     try:
         if path.read_bytes() == data:
             return False
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with atomic_file(path, durable=True) as temp:
+        temp.write(data)
+    return True
+
+
+@contextmanager
+def atomic_file(path: Path, durable: bool) -> Iterator[IO[bytes]]:
+    """A binary stream that becomes `path` only when the block ends without an exception.
+
+    It writes a temporary file and renames it: the rename is atomic on POSIX, so a crash leaves
+    either the old file or the new one, never a truncated mix. The temporary file lives in the
+    same folder so the rename never crosses file systems, and its name starts with a dot so Hugo
+    ignores a leftover one. `durable` fsyncs before the rename (a power loss keeps the data).
+    """
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
-        os.fchmod(handle, 0o644)  # mkstemp's 0600 would hide the archive from a web server
+        os.fchmod(handle, 0o644)  # mkstemp's 0600 would hide the file from a web server
         with os.fdopen(handle, "wb") as temp:
-            temp.write(data)
-            temp.flush()
-            os.fsync(temp.fileno())
+            yield temp
+            if durable:
+                temp.flush()
+                os.fsync(temp.fileno())
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
-    return True
+
+
+def file_digest(path: str | os.PathLike[str]) -> tuple[str, int]:
+    """sha256 hex digest and size of a file, read once."""
+    with open(path, "rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256")
+        return digest.hexdigest(), handle.tell()
+
+
+def is_temp_file(name: str) -> bool:
+    """`.<name>.<random>.tmp`, as `atomic_file` (and the start-up probe) name temporary files."""
+    return name.startswith(".") and name.endswith(TEMP_SUFFIX)
 
 
 def probe_writable(output: str | os.PathLike[str]) -> None:
@@ -59,7 +85,7 @@ def probe_writable(output: str | os.PathLike[str]) -> None:
     """
     folder = Path(output) / CATALOG_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=".probe.", suffix=".tmp", dir=folder)
+    handle, name = tempfile.mkstemp(prefix=".probe.", suffix=TEMP_SUFFIX, dir=folder)
     try:
         rest = memoryview(bytes(PROBE_BYTES))
         while rest:  # a short write means the disk is nearly full: the next one raises ENOSPC
@@ -77,7 +103,7 @@ def remove_stale_temp_files(folder: Path) -> int:
     """
     if not folder.is_dir():
         return 0
-    stale = [p for p in folder.glob(".*.tmp") if p.is_file()]
+    stale = [p for p in folder.iterdir() if is_temp_file(p.name) and p.is_file()]
     for path in stale:
         path.unlink(missing_ok=True)
     return len(stale)

@@ -24,7 +24,6 @@ and the findings. Each file is read once, unless it disagrees with its row.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import posixpath
 import sqlite3
@@ -36,6 +35,7 @@ from archiver.export.article_file import ArticleFileError, read_article_file
 from archiver.export.front_matter import read_front_matter
 from archiver.markdown import markdown_url
 from archiver.media.pipeline import FOLDERS
+from archiver.storage import file_digest, is_temp_file
 
 MISSING_FOLDER = "missing_folder"
 MISSING_FILE = "missing_file"
@@ -300,13 +300,6 @@ def article_file_problem(path: str, url: str | None = None) -> str | None:
     return None
 
 
-def file_digest(path: str) -> tuple[str, int]:
-    """sha256 hex digest and size of a file, read once."""
-    with open(path, "rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256")
-        return digest.hexdigest(), handle.tell()
-
-
 def normal_path(path: str) -> str | None:
     """A catalog path (relative to the output folder) in normal form, or None when it leads
     outside the output folder (absolute, or climbing out with `..`)."""
@@ -316,11 +309,6 @@ def normal_path(path: str) -> str | None:
     if normal == ".." or normal.startswith("../") or normal == ".":
         return None
     return normal
-
-
-def is_temp_file(name: str) -> bool:
-    """`.<name>.<random>.tmp`, as `archiver.storage.write_atomic` names its temporary files."""
-    return name.startswith(".") and name.endswith(".tmp")
 
 
 def _files(folder: str) -> Iterator[os.DirEntry[str]]:

@@ -186,16 +186,16 @@ class NewsSpider(scrapy.Spider):
             self._list_failed(response.url, refusal.reason, refusal.message)
             return
         try:
-            response = _readable(response)
+            page = _readable(response)
         except ExtractionError as exc:
             self._list_failed(response.url, exc.reason, str(exc))
             return
-        links = response.css(self.source.list_items_selector)
+        links = page.css(self.source.list_items_selector)
         if not links:
             self._list_broken(response, f"no article links match {self.source.list_items_selector!r}")
             return
         if self.list_pages_seen == 1:
-            self._estimate_totals(response, len(links))
+            self._estimate_totals(page, len(links))
         wanted = 0
         all_older = True
         for link in links:
@@ -215,7 +215,7 @@ class NewsSpider(scrapy.Spider):
             yield self._article_request(url)
         if self._should_stop_paging(wanted, all_older):
             return
-        for link in response.css(self.source.next_page_selector):
+        for link in page.css(self.source.next_page_selector):
             href = (link.attrib.get("href") or "").strip()
             if href and not href.startswith(("javascript:", "#")):
                 yield response.follow(href, callback=self.parse_list, errback=self.list_failed,
@@ -327,14 +327,14 @@ class NewsSpider(scrapy.Spider):
         host = urlsplit(url).hostname or ""
         return any(host == d or host.endswith("." + d) for d in self.source.allowed_domains)
 
-    def _estimate_totals(self, response: TextResponse, items_on_first_page: int) -> None:
+    def _estimate_totals(self, page: Selector, items_on_first_page: int) -> None:
         """Total list pages and articles from the first page's pager, for progress and ETA.
 
         VSB numbers pages downward, so the first page's next link `xw/{P-1}.htm` gives P; the
         pager's `共N条` gives the article count when present.
         """
         stats = self.crawler.stats
-        next_links = response.css(self.source.next_page_selector)
+        next_links = page.css(self.source.next_page_selector)
         href = next_links[0].attrib.get("href", "") if next_links else ""
         number = _PAGE_NUMBER.search(href)
         pages = int(number.group(1)) + 1 if number else (1 if not href else None)
@@ -342,7 +342,7 @@ class NewsSpider(scrapy.Spider):
             if self.plan.max_pages:
                 pages = min(pages, self.plan.max_pages)
             stats.set_value("archiver/list_pages_total", pages)
-        total = _TOTAL_ITEMS.search(" ".join(response.css(".p_t ::text, .p_pages ::text").getall()))
+        total = _TOTAL_ITEMS.search(" ".join(page.css(".p_t ::text, .p_pages ::text").getall()))
         if total:
             stats.set_value("archiver/articles_listed_total", int(total.group(1)))
         elif pages:
@@ -377,10 +377,8 @@ def _content_type(response: Response) -> str | None:
     return value.decode("latin-1") if value else None
 
 
-def _readable(response: TextResponse) -> TextResponse:
-    """`response` with the text `decode_html` reads from its bytes (see `parse_article`), once
-    `parse_html` has checked that the page parses whole: nested deeper than the parser goes,
-    the links after that point would silently be missing (ExtractionError `too_deep`)."""
-    text = decode_html(response.body, _content_type(response))
-    parse_html(text)
-    return response.replace(body=text.encode("utf-8"), encoding="utf-8")
+def _readable(response: TextResponse) -> Selector:
+    """The page as `decode_html` reads its bytes (see `parse_article`), parsed once by
+    `parse_html`, which refuses a page nested deeper than the parser goes: the links after that
+    point would silently be missing (ExtractionError `too_deep`)."""
+    return Selector(root=parse_html(decode_html(response.body, _content_type(response))), type="html")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 from archiver.catalog import Catalog, default_catalog_path
 from archiver.clock import archive_time
 from archiver.config import Source
-from archiver.disk import EXIT_DISK_ERROR, STAT, disk_error
+from archiver.disk import disk_error
 from archiver.lock import OutputLock
 from archiver.plan import CrawlPlan
 from archiver.report import RunReport
@@ -81,19 +80,15 @@ def execute(args: argparse.Namespace, command: str, sources: list[Source], plan:
         print(line)
     for failure in (f for c in report.sources.values() for f in c["failed"]):
         print(f"failed ({failure['reason']}): {failure['url']}: {failure['message']}", file=sys.stderr)
-    refused = next((r.stats[STAT] for r in results if r.stats.get(STAT)), None)
-    code = EXIT_DISK_ERROR if refused else report.exit_code
-    if refused:
-        print(f"archiver: cannot write to {args.output}: {refused}; stopped; nothing already "
-              "archived was lost (free space or fix the folder, then run the same command again)",
-              file=sys.stderr)
+    if report.disk_error:
+        print(f"archiver: cannot write to {args.output}: {report.disk_error}; stopped; nothing "
+              "already archived was lost (free space or fix the folder, then run the same "
+              "command again)", file=sys.stderr)
     elif report.interrupted:
         print("archiver: interrupted; run the same command again to resume", file=sys.stderr)
-    if args.report and refused:
-        _write_disk_error_report(args.report, report, code, refused)
-    elif args.report:
+    if args.report:
         report.write(args.report)
-    return code
+    return report.exit_code
 
 
 @contextmanager
@@ -122,14 +117,6 @@ def writable_lock(output: str | os.PathLike[str], command: str) -> Iterator[None
 def _unwritable(output: str | os.PathLike[str], exc: OSError) -> UsageError:
     reason = disk_error(exc) or exc.strerror or str(exc)
     return UsageError(f"cannot write to {output}: {reason}; nothing was done")
-
-
-def _write_disk_error_report(path: str, report: RunReport, code: int, refused: str) -> None:
-    """The JSON report of a run a refused write stopped: its exit code is 74 (not the 130 of
-    an interruption to resume, which the crawl's finish reason alone would give) and
-    `disk_error` says what the disk said."""
-    data = {**report.as_dict(), "exit_code": code, "disk_error": refused}
-    Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def _check_media_settings(settings: object) -> None:

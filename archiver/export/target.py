@@ -6,15 +6,14 @@ interrupted or failed export never leaves a truncated dataset under the requeste
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO
 
 from archiver.export.query import ExportError
+from archiver.storage import atomic_file
 
 STDOUT = "-"
 
@@ -30,16 +29,9 @@ def open_target(to: str) -> Iterator[IO[bytes]]:
     path = Path(to)
     if path.is_dir():
         raise ExportError(f"--to {to}: is a folder; give a file name")
-    try:
-        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                             dir=path.parent)
-    except OSError as exc:
-        raise ExportError(f"--to {to}: cannot write there: {exc.strerror or exc}") from None
-    try:
-        os.fchmod(handle, 0o644)  # mkstemp's 0600 would surprise whoever shares the dataset
-        with os.fdopen(handle, "wb") as stream:
-            yield stream
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    with ExitStack() as stack:
+        try:
+            stream = stack.enter_context(atomic_file(path, durable=False))
+        except OSError as exc:
+            raise ExportError(f"--to {to}: cannot write there: {exc.strerror or exc}") from None
+        yield stream

@@ -36,27 +36,21 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import (
-    DownloadCancelledError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-    NotConfigured,
-    ResponseDataLossError,
-)
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.pipelines.files import FileInfo, FilesPipeline, FSFilesStore
 from scrapy.pipelines.media import FileInfoOrError
 from scrapy.utils.defer import ensure_awaitable
 from twisted.internet import threads
-from twisted.internet.defer import CancelledError, Deferred
-from twisted.internet.error import TimeoutError as TwistedTimeoutError
+from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from archiver.catalog import Catalog, MediaRecord
 from archiver.clock import archive_time
 from archiver.config import Source
 from archiver.disk import disk_error, stop_crawl, stopping
+from archiver.failures import failure_reason as download_failure_reason
 from archiver.items import ArticleItem, MediaRetryItem
 from archiver.media.checks import MediaError, check_download, sniff
 from archiver.media.found import MediaRef, media_refs
@@ -65,7 +59,7 @@ from archiver.media.names import alternative_name, attachment_name, disposition_
 from archiver.media.options import MediaSettings
 from archiver.media.policy import decide, next_attempt
 from archiver.render import format_timestamp
-from archiver.storage import remove_stale_temp_files, write_atomic
+from archiver.storage import file_digest, remove_stale_temp_files, write_atomic
 
 logger = logging.getLogger(__name__)
 FOLDERS = {"image": "images", "attachment": "files", "video": "videos"}
@@ -356,23 +350,12 @@ class MediaFilesPipeline(FilesPipeline):
 
 
 def failure_reason(failure: Failure) -> str:
-    """A reason code for a failed download, shared with the stats keys."""
+    """A reason code for a failed download, shared with the stats keys: a medium robots.txt
+    (or another downloader middleware) refused is `filtered`; the rest as for pages."""
     if failure.check(IgnoreRequest):
-        return "filtered"  # robots.txt, or another downloader middleware, refused it
-    if failure.check(ResponseDataLossError):
-        return "truncated"
-    if failure.check(DownloadCancelledError, CancelledError):
-        return "too_large"  # the only cancellation here: the download_maxsize cap
-    if failure.check(DownloadTimeoutError, TwistedTimeoutError):
-        return "timeout"
-    return type(failure.value).__name__
+        return "filtered"
+    return download_failure_reason(failure)
 
 
 def _same_file(path: Path, digest: str, size: int) -> bool:
-    if path.stat().st_size != size:
-        return False
-    hasher = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            hasher.update(chunk)
-    return hasher.hexdigest() == digest
+    return path.stat().st_size == size and file_digest(path)[0] == digest
