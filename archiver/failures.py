@@ -1,7 +1,8 @@
 """Why a request failed, as a short reason code: the key of the `archiver/articles/failed/<reason>`
 and `archiver/list_pages_failed/<reason>` stats, of the catalog's `failures` rows and of the run
 report. Codes: `http_<status>`, `timeout`, `truncated`, `too_large`, `redirect_loop`,
-`too_many_redirects`, `login_redirect`, `offsite_redirect`, `connection_lost`,
+`too_many_redirects`, `login_redirect`, `offsite_redirect`, `scheme`, `internal_address`,
+`internal_resolved` (`archiver.url_guard`), `connection_lost`,
 `connection_refused`, `dns_error`; anything else is the exception's class name. (Pages that
 arrive but are refused, `empty_body`, `login_page`, and extraction failures, `no_body`,
 `too_deep` …, get their codes from `archiver.refusals` and `archiver.extract`.)
@@ -25,6 +26,7 @@ from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
 from archiver.middlewares import RedirectLoop
+from archiver.url_guard import UrlRefused
 from archiver.refusals import looks_like_login
 
 # Download errors by what happened, for stats keys and reports (the rest: the exception's name).
@@ -65,6 +67,8 @@ def failure_reason(failure: Failure) -> str:
         return "login_redirect"  # off the site (offsite), or a sign-on page answering 401/403
     if failure.check(HttpError):
         return f"http_{failure.value.response.status}"
+    if failure.check(UrlRefused):
+        return failure.value.reason  # scheme, internal_address, offsite_redirect …
     for kind, reason in _DOWNLOAD_ERRORS:
         if failure.check(kind):
             return reason

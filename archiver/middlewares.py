@@ -9,7 +9,11 @@ Scrapy's RedirectMiddleware hands a redirect back to the scheduler, whose duplic
 silently drops a redirect to a URL already seen: a redirect loop, or two articles redirected to
 one page, would make an article vanish without its errback ever running, so no failure would be
 recorded. `RedirectGuardMiddleware` fails a loop at once (`RedirectLoop`) and exempts the other
-redirects from the filter (`REDIRECT_MAX_TIMES` still bounds them).
+redirects from the filter (`REDIRECT_MAX_TIMES` still bounds them). Exempt from the filter, a
+redirect would also pass Scrapy's offsite check, so the guard does that itself: a list page or an
+article (a spider request) that redirects off the source's allowed domains fails as
+`offsite_redirect` (never written as the site's own page); images and attachments (background
+requests) may redirect to any public host, a CDN (the URL policy still holds for every hop).
 
 Logic in public functions, the middlewares thin wrappers (as Scrapy's own retry module does).
 """
@@ -30,6 +34,10 @@ from scrapy.http.request import NO_CALLBACK
 from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
+from scrapy.utils.url import url_is_from_any_domain
+
+from archiver.refusals import looks_like_login
+from archiver.url_guard import UrlRefused
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +154,7 @@ def redirect_loop(redirected: Request) -> bool:
 class RedirectGuardMiddleware(RedirectMiddleware):
     """RedirectMiddleware that fails loops at once and lets no redirect be filtered as a duplicate.
 
-    Stats: `archiver/redirect/loop`.
+    Stats: `archiver/redirect/loop`, `archiver/refused/offsite_redirect`.
     """
 
     def process_response(self, request: Request, response: Response, spider: object = None) -> Request | Response:
@@ -157,8 +165,22 @@ class RedirectGuardMiddleware(RedirectMiddleware):
             self.crawler.stats.inc_value("archiver/redirect/loop")
             chain = " -> ".join([*result.meta["redirect_urls"], result.url])
             raise RedirectLoop(f"redirect loop: {chain}")
+        if offsite_redirect(result, getattr(self.crawler.spider, "allowed_domains", None)):
+            self.crawler.stats.inc_value("archiver/refused/offsite_redirect")
+            logger.warning("Refused (offsite_redirect): %s -> %s", request.url, result.url)
+            raise UrlRefused("offsite_redirect", f"redirected off the site to {result.url}")
         result.dont_filter = True
         return result
+
+
+def offsite_redirect(redirected: Request, allowed_domains: list[str] | None) -> bool:
+    """Whether a spider request (list page, article) is redirected off its allowed domains.
+
+    Media (background requests) may live on any public host; a redirect to a login page is left
+    to the login checks (`login_redirect`: fetched, never written)."""
+    if not allowed_domains or is_background(redirected) or looks_like_login(redirected.url):
+        return False
+    return not url_is_from_any_domain(redirected.url, allowed_domains)
 
 
 def _seconds(settings: BaseSettings, name: str, default: float) -> float:

@@ -87,3 +87,13 @@ ARCHIVER_MEDIA_MAX_ATTEMPTS = 5
 ARCHIVER_MEDIA_RETRY_DELAY = 3600
 # Set by `archiver media --retry`: retry the failed media, crawl nothing else.
 ARCHIVER_MEDIA_RETRY_ONLY = False
+
+# Safety (README "Safety"): one URL policy for every request and redirect hop, one polite rate
+# per host shared by all sources of a run, robots.txt Crawl-delay as a floor on it.
+DOWNLOADER_MIDDLEWARES = {
+    **DOWNLOADER_MIDDLEWARES,
+    # After HttpProxyMiddleware (750): it checks resolved addresses only when there is no proxy.
+    "archiver.url_guard.UrlPolicyMiddleware": 760,
+}
+# Internal networks (CIDR) an intranet deployment may crawl, e.g. ["10.0.0.0/8"]; default none.
+ARCHIVER_ALLOWED_NETWORKS: list[str] = []
