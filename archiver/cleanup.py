@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from urllib.parse import urljoin
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -43,6 +42,7 @@ from archiver.doctree import (
     Table,
     inline_text,
 )
+from archiver.urls import resolve
 
 LINK_SCHEMES = frozenset({"http", "https", "ftp", "mailto", "tel"})
 IMAGE_SCHEMES = frozenset({"http", "https"})
@@ -85,8 +85,6 @@ _FONT_STYLE = re.compile(r"(?<![-\w])font-style\s*:\s*([a-z]+)", re.I)
 _TEXT_ALIGN = re.compile(r"(?<![-\w])text-align\s*:\s*([a-z-]+)", re.I)
 _BOLD_WEIGHTS = frozenset({"bold", "bolder", "600", "700", "800", "900"})
 # Browsers remove these from URLs before resolving them (WHATWG URL standard).
-_URL_TAB_NEWLINE = re.compile(r"[\t\n\r]")
-_C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
 # Non-blank text in a table but outside its cells and caption.
 _STRAY_TEXT = (
     "./text()[normalize-space()] | ./*[not(self::caption)]/text()[normalize-space()]"
@@ -105,17 +103,7 @@ def clean_body(body: HtmlElement, base_url: str) -> list[Block]:
 
 def absolute_url(raw: str | None, base_url: str, schemes: frozenset[str]) -> str:
     """`raw` resolved against the page, or "" when it is empty or its scheme is not allowed."""
-    if not raw:
-        return ""
-    url = _URL_TAB_NEWLINE.sub("", raw).strip(_C0_AND_SPACE)
-    if not url:
-        return ""
-    try:
-        url = urljoin(base_url, url)
-    except ValueError:  # e.g. an unterminated IPv6 host
-        return ""
-    scheme, colon, _ = url.partition(":")
-    return url if colon and scheme.lower() in schemes else ""
+    return resolve(base_url, raw, schemes) or ""
 
 
 class _Cleaner:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import lxml.html
 from lxml.etree import ErrorTypes, ParserError
@@ -34,6 +34,7 @@ from archiver.cms.generic import GenericUnavailable
 from archiver.config import ArticleRules
 from archiver.dates import find_date, iter_dates
 from archiver.css import select
+from archiver.urls import resolve
 
 _WS = re.compile(r"\s+")
 # "标题-某某大学新闻网", "标题_学院", "标题 | 网站": the site name follows the last separator.
@@ -478,11 +479,15 @@ def _text(node: HtmlElement | None) -> str:
     return clean_text(node.text_content()) if node is not None else ""
 
 
+# Attachment links kept (listed, and for http(s) downloaded): not javascript:, mailto:, data:, file:.
+ATTACHMENT_SCHEMES = frozenset({"http", "https", "ftp"})
+
+
 def _absolute(url: str, href: str | None) -> str:
     href = (href or "").strip()
-    if not href or href.startswith(("#", "javascript:", "mailto:", "data:")):
+    if href.startswith("#"):
         return ""
-    return urljoin(url, href)
+    return resolve(url, href, ATTACHMENT_SCHEMES) or ""
 
 
 def _is_file(href: str) -> bool:

@@ -23,6 +23,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.response import get_base_url
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
@@ -38,6 +39,7 @@ from archiver.plan import CrawlPlan
 from archiver.failures import failure_message, failure_reason
 from archiver.refusals import refuse_article, refuse_extraction, refuse_response
 from archiver.render import format_timestamp
+from archiver.urls import resolve
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +90,8 @@ class NewsSpider(scrapy.Spider):
         spider.media_retry_only = crawler.settings.getbool("ARCHIVER_MEDIA_RETRY_ONLY")
         spider.catalog = Catalog(catalog_path)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        crawler.signals.connect(spider._spider_error, signal=signals.spider_error)
+        crawler.signals.connect(spider._item_error, signal=signals.item_error)
         spider.run_id = spider.catalog.start_run(
             "media" if spider.media_retry_only else spider.plan.mode, spider.source.id,
             format_timestamp(archive_time()),
@@ -217,9 +221,10 @@ class NewsSpider(scrapy.Spider):
             return
         for link in page.css(self.source.next_page_selector):
             href = (link.attrib.get("href") or "").strip()
-            if href and not href.startswith(("javascript:", "#")):
-                yield response.follow(href, callback=self.parse_list, errback=self.list_failed,
-                                      meta={NEXT_PAGE: True})
+            url = None if href.startswith("#") else resolve(get_base_url(response), href)
+            if url:
+                yield Request(url, callback=self.parse_list, errback=self.list_failed,
+                              meta={NEXT_PAGE: True})
                 break
 
     def _should_stop_paging(self, wanted: int, all_older: bool) -> bool:
@@ -232,9 +237,9 @@ class NewsSpider(scrapy.Spider):
 
     def _article_url(self, response: TextResponse, link: Selector) -> str | None:
         href = (link.attrib.get("href") or "").strip()
-        if not href or href.startswith(("javascript:", "#", "mailto:")):
+        url = None if href.startswith("#") else resolve(get_base_url(response), href)
+        if url is None:
             return None
-        url = response.urljoin(href)
         if not self._on_site(url):
             self.crawler.stats.inc_value("archiver/articles/offsite")
             return None
@@ -284,6 +289,22 @@ class NewsSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value("archiver/articles/extracted")
         yield ArticleItem(source=self.source.id, article=article)
+
+    def _spider_error(self, failure: Failure, response: Response, spider: scrapy.Spider) -> None:
+        """A bug or an unforeseen page in a callback: Scrapy logs the traceback and goes on; the
+        page is recorded as failed (`internal_error`), so the run exits 1 and the next retries it."""
+        request = response.request
+        message = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
+        if request is not None and request.callback == self.parse_list:
+            self._list_failed(response.url, "internal_error", message)
+        elif request is not None and request.callback == self.parse_article:
+            self._article_failed(request.cb_kwargs.get("url", response.url), "internal_error", message)
+
+    def _item_error(self, item: object, response: Response, spider: scrapy.Spider, failure: Failure) -> None:
+        """An exception in a pipeline: the article was not archived; record it as failed."""
+        if isinstance(item, ArticleItem):
+            message = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
+            self._article_failed(item.article.url, "internal_error", message)
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]

@@ -351,3 +351,21 @@ def test_replica_media_faults_are_deterministic_and_heal():
         site.set_media_fault(image, "slow")
     with pytest.raises(ValueError, match="encoding must be one of"):
         site.set_attachment_name(download, "x.doc", "big5")
+
+
+@pytest.mark.parametrize(("name", "body", "stored"), [
+    ("notice.html", b"<script>alert(1)</script>", "notice.html.bin"),
+    ("chart.svg", b'<svg onload="alert(1)"/>', "chart.svg.bin"),
+    ("readme.md", b"{{< shortcode >}}", "readme.md.bin"),
+    ("data.xml", b"<?xml version='1.0'?><a/>", "data.xml.bin"),
+    ("app.js", b"alert(1)", "app.js.bin"),
+    ("attachment", b"\x00\x01", "attachment.bin"),
+    ("report.pdf", b"%PDF-1.4", "report.pdf"),
+    ("名单.xlsx", b"PK\x03\x04", "名单.xlsx"),
+    ("list.txt", b"\xef\xbb\xbf<html><script>", "list.txt.bin"),  # markup whatever the name
+    ("list.txt", b"plain text", "list.txt"),
+    ("x.html.bin", b"<html>", "x.html.bin"),
+])
+def test_attachments_that_could_run_are_stored_under_an_inert_name(name: str, body: bytes, stored: str) -> None:
+    from archiver.media.names import inert_name
+    assert inert_name(name, body) == stored

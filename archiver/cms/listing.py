@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
 from archiver.cms.base import Preset
 from archiver.cms.pager import Pager, read_pager
 from archiver.css import select
+from archiver.urls import resolve
 
 # Link texts of "next page" in Chinese and English pagers, most specific first.
 NEXT_TEXTS = ("下一页", "下页", "后页", "下一頁", "Next", "next")
@@ -174,9 +175,9 @@ def _css_step(node: HtmlElement) -> str:
 
 def _href(url: str, link: HtmlElement) -> str:
     href = (link.get("href") or "").strip()
-    if not href or href.startswith(("#", "javascript:", "mailto:")):
+    if href.startswith("#"):
         return ""
-    return urljoin(url, href)
+    return resolve(url, href) or ""
 
 
 def _title(link: HtmlElement) -> str:

@@ -5,7 +5,8 @@ one Parquet row group).
   U+2029 and U+0085 are escaped too, so `str.splitlines()` cannot cut a record in two.
 - CSV: RFC 4180 (CRLF line ends, fields quoted when needed), the header row names the columns;
   null is an empty field, lists are JSON in their field; `excel=True` starts with a UTF-8 BOM so
-  Excel reads the Chinese text as UTF-8.
+  Excel reads the Chinese text as UTF-8, and neutralises cells a spreadsheet would run as a
+  formula (`excel_cell`); without it every value is written exactly as archived.
 - Parquet: typed columns (timestamps, lists of structs), zstd-compressed row groups of at most
   `ROW_GROUP_ROWS` rows and `ROW_GROUP_CHARS` characters of text, `schema_version` in the
   file's key-value metadata. Needs pyarrow.
@@ -58,9 +59,21 @@ class JsonlWriter:
         self.stream.flush()
 
 
+# First characters that make a spreadsheet read a cell as a formula (OWASP "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def excel_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text: a title like `=HYPERLINK(...)` or `+cmd|...` taken
+    from a web page gets a leading `'` (OWASP's advice), which Excel and LibreOffice read as
+    "text follows" and do not display."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 class CsvWriter:
     def __init__(self, stream: IO[bytes], excel: bool = False) -> None:
         self.text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+        self.excel = excel
         if excel:
             self.text.write(UTF8_BOM)
         self.rows = csv.writer(self.text, lineterminator="\r\n")
@@ -70,7 +83,10 @@ class CsvWriter:
         values = json_ready(record)
         for name in ("images", "attachments"):
             values[name] = _compact_json(values[name])
-        self.rows.writerow(["" if values[name] is None else values[name] for name in FIELDS])
+        cells = ["" if values[name] is None else values[name] for name in FIELDS]
+        if self.excel:
+            cells = [excel_cell(c) if isinstance(c, str) else c for c in cells]
+        self.rows.writerow(cells)
 
     def finish(self) -> None:
         self.text.flush()

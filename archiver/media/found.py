@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import lxml.html
 from lxml.html import HtmlElement
 
 from archiver.catalog import MediaRecord
 from archiver.extract import ExtractedArticle
+from archiver.urls import resolve
 
 KINDS = ("image", "attachment", "video")
 VIDEO_LABEL = "视频"
@@ -111,14 +112,7 @@ def _player(node: HtmlElement, base_url: str) -> Player | None:
 
 
 def _absolute(raw: str | None, base_url: str) -> str:
-    raw = (raw or "").strip()
-    if not raw:
-        return ""
-    try:
-        url = urljoin(base_url, raw)
-    except ValueError:
-        return ""
-    return url if urlsplit(url).scheme in ("http", "https") else ""
+    return resolve(base_url, raw) or ""
 
 
 def _is_video_file(url: str) -> bool:

@@ -167,3 +167,29 @@ def alternative_name(name: str, digest: str) -> str:
     suffix = f"-{digest[:8]}{extension}"
     budget = MAX_NAME_BYTES - len(suffix.encode("utf-8"))
     return stem.encode("utf-8")[:budget].decode("utf-8", "ignore") + suffix
+
+
+# Stored under their own name: documents, archives, raster images, audio and video, which a
+# browser downloads or shows as what they are and Hugo does not read as content. Anything else
+# (html, svg, xml, js, md, an unknown or missing extension) and any file whose bytes start like
+# markup gets INERT_SUFFIX.
+INERT_EXTENSIONS = FILE_EXTENSIONS | frozenset(
+    "jpg jpeg png gif webp bmp avif mp3 wav m4a mp4 m4v mov webm ogv ogg flv f4v avi wmv mkv 3gp"
+    " mpg mpeg gz tgz bz2 xz tar docm xlsm pptm vsd vsdx mpp epub".split()
+)
+INERT_SUFFIX = ".bin"
+_MARKUP_START = (b"<", b"\xef\xbb\xbf<")
+
+
+def inert_name(name: str, body: bytes) -> str:
+    """`name`, or `name` + `.bin` when a browser could run it or Hugo could render it.
+
+    An archive is served from the archive's own site, next to its articles: a stored
+    `notice.html` with a `<script>`, a `chart.svg` with `onload=`, or a `.md` with shortcodes would
+    run as that site. Served as `application/octet-stream` (`.bin`), it is only ever downloaded;
+    the name before `.bin` keeps what the server called it.
+    """
+    extension = split_extension(name)[1][1:].lower()
+    if extension in INERT_EXTENSIONS and not body.lstrip(b" \t\r\n\x0c").startswith(_MARKUP_START):
+        return name
+    return _fit(name + INERT_SUFFIX) if not name.endswith(INERT_SUFFIX) else name

@@ -17,7 +17,8 @@ Hooks overridden, each for one reason:
   then store the file under its final name.
 - `media_failed`: turn a download error into a reason code (`truncated`, `too_large`...).
 - `file_path`: `<source>/images/<sha256>.<ext>`, `<source>/videos/<sha256>.<ext>`, or
-  `<source>/files/<real name>`.
+  `<source>/files/<real name>`; a name a browser or Hugo could run or render gets `.bin`
+  (`names.inert_name`).
 - `item_completed`: the catalog rows; for a retry, also the article file's links.
 
 Stats: `archiver/media/downloaded`, `archiver/media/bytes`, `archiver/media/reused` (already in
@@ -55,7 +56,7 @@ from archiver.items import ArticleItem, MediaRetryItem
 from archiver.media.checks import MediaError, check_download, sniff
 from archiver.media.found import MediaRef, media_refs
 from archiver.media.links import local_links, relink
-from archiver.media.names import alternative_name, attachment_name, disposition_filename
+from archiver.media.names import alternative_name, attachment_name, disposition_filename, inert_name
 from archiver.media.options import MediaSettings
 from archiver.media.policy import decide, next_attempt
 from archiver.render import format_timestamp
@@ -249,10 +250,11 @@ class MediaFilesPipeline(FilesPipeline):
         if ref.kind == "attachment":
             disposition = disposition_filename(response.headers.get(b"Content-Disposition"))
             # After a redirect (download.jsp → /upload/…/name.pdf) the final URL names the file.
-            return f"{folder}/{attachment_name(disposition, response.url, ref.name, found.extension)}"
+            name = attachment_name(disposition, response.url, ref.name, found.extension)
+            return f"{folder}/{inert_name(name, response.body)}"
         digest = request.meta.get("archiver_sha256") or hashlib.sha256(response.body).hexdigest()
         extension = found.extension or Path(request.url.split("?", 1)[0]).suffix.lower()[:9]
-        return f"{folder}/{digest}{extension}"
+        return f"{folder}/{inert_name(digest + extension, response.body)}"
 
     def _unclaimed(self, path: str, digest: str, size: int) -> str:
         """`path`, or another name when a different file already has it (attachments only:
