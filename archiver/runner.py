@@ -10,7 +10,9 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from archiver import __version__
 from archiver.config import Source
+from archiver.politeness import SETTING as HOST_SLOTS_SETTING, HostSlots
 from archiver.plan import CrawlPlan
 
 
@@ -28,7 +30,15 @@ def build_settings(
         settings.set("ARCHIVER_CONFIG", str(config), priority="cmdline")
     for name, value in (overrides or {}).items():
         settings.set(name, value, priority="cmdline")
+    contact = settings.get("ARCHIVER_CONTACT")
+    if contact and settings.getpriority("USER_AGENT") < settings.getpriority("ARCHIVER_CONTACT"):
+        settings.set("USER_AGENT", user_agent(contact), priority=settings.getpriority("ARCHIVER_CONTACT"))
     return settings
+
+
+def user_agent(contact: str) -> str:
+    """The User-Agent naming the project and who to contact (`ARCHIVER_CONTACT`)."""
+    return f"archiver/{__version__} (news archive crawler; +{contact})"
 
 
 @dataclass
@@ -44,6 +54,8 @@ def run_crawls(sources: list[Source], settings: Settings, plan: CrawlPlan | None
     """Crawl every source concurrently in this process and return how each ended."""
     from spiders.news import NewsSpider
 
+    # All sources of one host share one download slot (one rate per host, not per source).
+    settings.set(HOST_SLOTS_SETTING, HostSlots(), priority="cmdline")
     process = CrawlerProcess(settings)
     crawlers = []
     for source in sources:

@@ -97,3 +97,10 @@ DOWNLOADER_MIDDLEWARES = {
 }
 # Internal networks (CIDR) an intranet deployment may crawl, e.g. ["10.0.0.0/8"]; default none.
 ARCHIVER_ALLOWED_NETWORKS: list[str] = []
+# Sources of one host share one download slot (archiver.politeness); robots.txt Crawl-delay is a
+# floor on its delay, up to ARCHIVER_CRAWL_DELAY_MAX seconds.
+DOWNLOADER = "archiver.politeness.SharedSlotsDownloader"
+ARCHIVER_CRAWL_DELAY_MAX = 60.0
+# Who runs this crawler: a URL or mail address put into the User-Agent, so that a site's operator
+# can reach you (`-s ARCHIVER_CONTACT=https://example.edu.cn/archive-about`).
+ARCHIVER_CONTACT = ""
