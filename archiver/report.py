@@ -52,6 +52,7 @@ class RunReport:
                 "articles": {o: int(stats.get(f"archiver/articles/{o}", 0)) for o in ARTICLE_OUTCOMES},
                 "failed_articles_by_reason": _by_reason(stats, "archiver/articles/failed/"),
                 "failed_list_pages_by_reason": _by_reason(stats, "archiver/list_pages_failed/"),
+                "refused_by_reason": _by_reason(stats, "archiver/refused/"),
                 "retries": {name: int(stats.get(key, 0)) for name, key in RETRY_STATS.items()},
                 "images": int(stats.get("archiver/images", 0)),
                 "media": {o: int(stats.get(f"archiver/media/{o}", 0)) for o in MEDIA_OUTCOMES},
@@ -112,6 +113,9 @@ class RunReport:
             if failures:
                 out.append(f"{source}: failed by reason: "
                            + ", ".join(f"{reason} {count}" for reason, count in failures.items()))
+            if c["refused_by_reason"]:
+                out.append(f"{source}: refused by URL policy: "
+                           + ", ".join(f"{reason} {count}" for reason, count in c["refused_by_reason"].items()))
         return out
 
     def as_dict(self) -> dict[str, Any]:

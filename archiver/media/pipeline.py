@@ -61,6 +61,7 @@ from archiver.media.options import MediaSettings
 from archiver.media.policy import decide, next_attempt
 from archiver.render import format_timestamp
 from archiver.storage import file_digest, remove_stale_temp_files, write_atomic
+from archiver.url_guard import UrlRefused
 
 logger = logging.getLogger(__name__)
 FOLDERS = {"image": "images", "attachment": "files", "video": "videos"}
@@ -353,7 +354,10 @@ class MediaFilesPipeline(FilesPipeline):
 
 def failure_reason(failure: Failure) -> str:
     """A reason code for a failed download, shared with the stats keys: a medium robots.txt
-    (or another downloader middleware) refused is `filtered`; the rest as for pages."""
+    (or another downloader middleware) refused is `filtered`, one the URL policy refused has the
+    policy's reason (`scheme`, `internal_address` …); the rest as for pages."""
+    if failure.check(UrlRefused):
+        return failure.value.reason
     if failure.check(IgnoreRequest):
         return "filtered"
     return download_failure_reason(failure)
