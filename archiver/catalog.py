@@ -136,13 +136,15 @@ def default_catalog_path(output: str | Path) -> Path:
 class Catalog:
     """A connection to one catalog file, migrated to the current schema on open."""
 
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True, busy_timeout: float = 10.0) -> None:
         self.path = Path(path)
+        self.busy_timeout = busy_timeout
         if not create and not self.path.is_file():
             raise CatalogError(f"{self.path}: no catalog here (run a crawl first)")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            # SQLite retries a locked catalog for `busy_timeout` seconds before giving up.
+            self.db = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA journal_mode = WAL")
@@ -157,6 +159,18 @@ class Catalog:
 
     def close(self) -> None:
         self.db.close()
+
+    def check_writable(self) -> None:
+        """CatalogError when another process holds the catalog's write lock longer than the busy
+        timeout: a run must know before it fetches anything, not at its first article."""
+        try:
+            with self.transaction():
+                pass
+        except sqlite3.OperationalError as exc:
+            raise CatalogError(
+                f"{self.path}: catalog is busy ({exc}): another process has held it for more than "
+                f"{self.busy_timeout:g} s; nothing was done"
+            ) from None
 
     def __enter__(self) -> Catalog:
         return self

@@ -26,7 +26,10 @@ logger = logging.getLogger(__name__)
 # What the kernel says when the disk refuses a write; any other OSError is a bug or a one-off.
 DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT})
 # The same refusals as SQLite reports them (result code names, extended codes included).
-SQLITE_DISK_ERRORS = ("SQLITE_FULL", "SQLITE_READONLY", "SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC")
+SQLITE_DISK_ERRORS = ("SQLITE_FULL", "SQLITE_READONLY", "SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC",
+                      # Another process kept the catalog locked past the busy timeout (SQLite retried
+                      # that long): the run cannot record what it archives, so it stops the same way.
+                      "SQLITE_BUSY", "SQLITE_LOCKED")
 STOP_REASON = "disk_error"
 STAT = "archiver/disk_error"
 EXIT_DISK_ERROR = 74  # EX_IOERR (sysexits.h), next to the lock's 75 EX_TEMPFAIL

@@ -104,3 +104,6 @@ ARCHIVER_CRAWL_DELAY_MAX = 60.0
 # Who runs this crawler: a URL or mail address put into the User-Agent, so that a site's operator
 # can reach you (`-s ARCHIVER_CONTACT=https://example.edu.cn/archive-about`).
 ARCHIVER_CONTACT = ""
+# How long a catalog write waits (SQLite retrying) while another process holds the catalog; at
+# start a run exits 2, mid-run it stops like a refused write (exit 74), nothing half-recorded.
+ARCHIVER_CATALOG_BUSY_TIMEOUT = 10.0

@@ -88,7 +88,7 @@ class NewsSpider(scrapy.Spider):
         catalog_path = crawler.settings.get("ARCHIVER_CATALOG") or default_catalog_path(spider.output)
         spider.media = MediaSettings.from_settings(crawler.settings)
         spider.media_retry_only = crawler.settings.getbool("ARCHIVER_MEDIA_RETRY_ONLY")
-        spider.catalog = Catalog(catalog_path)
+        spider.catalog = Catalog(catalog_path, busy_timeout=crawler.settings.getfloat("ARCHIVER_CATALOG_BUSY_TIMEOUT", 10.0))
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         crawler.signals.connect(spider._spider_error, signal=signals.spider_error)
         crawler.signals.connect(spider._item_error, signal=signals.item_error)
@@ -333,9 +333,14 @@ class NewsSpider(scrapy.Spider):
     def _article_failed(self, url: str, reason: str, message: str) -> None:
         self.crawler.stats.inc_value("archiver/articles/failed")
         self.crawler.stats.inc_value(f"archiver/articles/failed/{reason}")
-        self.catalog.record_failure(
-            self.source.id, url, reason, message, format_timestamp(archive_time())
-        )
+        try:
+            self.catalog.record_failure(
+                self.source.id, url, reason, message, format_timestamp(archive_time())
+            )
+        except sqlite3.Error as exc:
+            if (refused := disk_error(exc)) is None:
+                raise
+            stop_crawl(self.crawler, refused, self.catalog.path)
         if len(self.failed) < MAX_REPORTED_FAILURES:
             self.failed.append({"url": url, "reason": reason, "message": message})
         logger.error("Article failed (%s): %s: %s", reason, url, message)

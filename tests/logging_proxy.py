@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -35,6 +36,8 @@ class LoggingProxy:
 
     pages: dict[str, Page] = field(default_factory=dict)
     log: list[Hit] = field(default_factory=list)
+    # Called with each requested URL before it is answered, on the server's thread.
+    on_request: Callable[[str], None] | None = None
 
     def add(self, url: str, body: bytes | str, status: int = 200, **headers: str) -> None:
         data = body.encode("utf-8") if isinstance(body, str) else body
@@ -53,6 +56,8 @@ class LoggingProxy:
             def do_GET(self) -> None:
                 url = self.path if urlsplit(self.path).scheme else f"http://{self.headers.get('Host')}{self.path}"
                 proxy.log.append(Hit(time.monotonic(), url, self.headers.get("User-Agent", "")))
+                if proxy.on_request is not None:
+                    proxy.on_request(url)
                 page = proxy.pages.get(url, Page(404, b"<html>not found</html>"))
                 self.send_response(page.status)
                 for name, value in page.headers:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from archiver.catalog import Catalog, default_catalog_path
 from archiver.clock import archive_time
@@ -68,9 +69,11 @@ def execute(args: argparse.Namespace, command: str, sources: list[Source], plan:
 
         overrides = {**(extra_settings or {}), **parse_setting_overrides(args.settings)}
         catalog_path = Path(args.catalog) if args.catalog else default_catalog_path(args.output)
-        Catalog(catalog_path).close()  # corrupt, locked or too new: exit 2 before crawling
         overrides["ARCHIVER_CATALOG"] = str(catalog_path)
         settings = build_settings(overrides, output=args.output, config=getattr(args, "config", None))
+        # Corrupt, locked or too new: exit 2 before crawling.
+        with Catalog(catalog_path, busy_timeout=catalog_busy_timeout(settings)) as catalog:
+            catalog.check_writable()
         _check_media_settings(settings)
         started, clock = _wall_clock(), time.monotonic()
         results = run_crawls(sources, settings, plan)
@@ -117,6 +120,18 @@ def writable_lock(output: str | os.PathLike[str], command: str) -> Iterator[None
 def _unwritable(output: str | os.PathLike[str], exc: OSError) -> UsageError:
     reason = disk_error(exc) or exc.strerror or str(exc)
     return UsageError(f"cannot write to {output}: {reason}; nothing was done")
+
+
+def catalog_busy_timeout(settings: Any) -> float:
+    """`ARCHIVER_CATALOG_BUSY_TIMEOUT`: how long a write waits for a catalog another process holds."""
+    raw = settings.get("ARCHIVER_CATALOG_BUSY_TIMEOUT", 10.0)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = -1.0
+    if value < 0:
+        raise UsageError(f"setting ARCHIVER_CATALOG_BUSY_TIMEOUT must be 0 or more seconds, got {raw!r}")
+    return value
 
 
 def _check_media_settings(settings: object) -> None:
