@@ -24,7 +24,9 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import get_base_url
+from twisted.internet import threads
 from twisted.internet.defer import Deferred
+from twisted.internet.defer import TimeoutError as TimeoutError_
 from twisted.python.failure import Failure
 
 from archiver.catalog import Catalog, default_catalog_path
@@ -254,12 +256,16 @@ class NewsSpider(scrapy.Spider):
             cb_kwargs={"url": url},
         )
 
-    def parse_article(self, response: Response, url: str) -> Iterator[ArticleItem]:
+    async def parse_article(self, response: Response, url: str) -> AsyncIterator[ArticleItem]:
         """Extract the article; a page this preset cannot read, an empty page or a login page is
         logged, counted and recorded as failed (the next crawl tries it again), never written.
 
         The page is decoded by `decode_html`, not Scrapy: a GBK page declared as UTF-8, or a
         UTF-8 page with GBK paragraphs, must give the same text as its clean UTF-8 twin.
+
+        Extraction runs in the reactor's thread pool, bounded by `ARCHIVER_EXTRACT_TIMEOUT`: a
+        selector that takes pathologically long on a page (lxml evaluates it without the GIL,
+        and cannot be interrupted) fails that article as `extract_timeout` while the crawl goes on.
         """
         if not isinstance(response, TextResponse):
             self._article_failed(url, "not_html", "response is not an HTML page")
@@ -269,9 +275,10 @@ class NewsSpider(scrapy.Spider):
             self._article_failed(url, refusal.reason, refusal.message)
             return
         try:
-            article = extract_article(
-                decode_html(response.body, _content_type(response)), url, self.source.preset, self.source.article
-            )
+            article = await self._extract(response, url)
+        except ExtractionTimeout as exc:
+            self._article_failed(url, "extract_timeout", str(exc))
+            return
         except ExtractionError as exc:
             refusal = refuse_extraction(response.body, exc.reason)
             if refusal is None:
@@ -305,6 +312,21 @@ class NewsSpider(scrapy.Spider):
         if isinstance(item, ArticleItem):
             message = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
             self._article_failed(item.article.url, "internal_error", message)
+
+    async def _extract(self, response: TextResponse, url: str) -> Any:
+        html = decode_html(response.body, _content_type(response))
+        work = threads.deferToThread(extract_article, html, url, self.source.preset, self.source.article)
+        seconds = self.crawler.settings.getfloat("ARCHIVER_EXTRACT_TIMEOUT", 30.0)
+        if seconds > 0:
+            from twisted.internet import reactor  # the one Scrapy installed
+
+            work.addTimeout(seconds, reactor)
+        try:
+            return await maybe_deferred_to_future(work)
+        except TimeoutError_:
+            logger.warning("Extraction took more than %g s (a slow selector?): %s", seconds, url)
+            raise ExtractionTimeout(f"extraction took more than {seconds:g} s "
+                                    "(ARCHIVER_EXTRACT_TIMEOUT); a selector too slow for this page?") from None
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
@@ -373,6 +395,10 @@ class NewsSpider(scrapy.Spider):
             stats.set_value("archiver/articles_listed_total", int(total.group(1)))
         elif pages:
             stats.set_value("archiver/articles_listed_total", pages * items_on_first_page)
+
+
+class ExtractionTimeout(Exception):
+    """Extracting one article took longer than ARCHIVER_EXTRACT_TIMEOUT."""
 
 
 _PLAN_ARGS = {
