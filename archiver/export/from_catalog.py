@@ -61,20 +61,17 @@ class CatalogReader:
                 "from the Markdown files alone"
             )
         try:
-            self.db = sqlite3.connect(
-                f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT,
-                isolation_level=None,
-            )
+            version, tables = self._open("mode=ro")
+        except sqlite3.OperationalError as exc:
+            if os.access(path.parent, os.W_OK):
+                raise self.error(exc) from exc
+            # A WAL catalog on a read-only medium: SQLite cannot create its shared-memory file
+            # there, so it is read as immutable, which is true of a medium nobody can write to.
+            try:
+                version, tables = self._open("mode=ro&immutable=1")
+            except sqlite3.Error as again:
+                raise self.error(again) from again
         except sqlite3.Error as exc:
-            raise self.error(exc) from exc
-        self.db.row_factory = sqlite3.Row
-        try:
-            self.db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-            self.db.execute("BEGIN")
-            version = self.db.execute("PRAGMA user_version").fetchone()[0]
-            tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        except sqlite3.Error as exc:
-            self.db.close()
             raise self.error(exc) from exc
         if version > SCHEMA_VERSION:
             self.db.close()
@@ -85,6 +82,21 @@ class CatalogReader:
         if version < 1 or not {"articles", "media"} <= tables:
             self.db.close()
             raise CatalogError(f"{path}: not an archiver catalog (no articles table)")
+
+    def _open(self, options: str) -> tuple[int, set[str]]:
+        """Connect with the URI `options`, start the read snapshot; the schema version and tables."""
+        self.db = sqlite3.connect(f"{self.path.resolve().as_uri()}?{options}", uri=True,
+                                  timeout=BUSY_TIMEOUT, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        try:
+            self.db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            self.db.execute("BEGIN")
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.Error:
+            self.db.close()
+            raise
+        return version, tables
 
     def error(self, exc: sqlite3.Error) -> CatalogError:
         """A CatalogError that says what went wrong in words a user can act on."""
