@@ -34,7 +34,7 @@ from archiver.clock import archive_time
 from archiver.config import Source, load_config
 from archiver.dates import find_date
 from archiver.disk import disk_error, stop_crawl
-from archiver.extract import ExtractionError, decode_html, extract_article, parse_html
+from archiver.extract import ExtractedArticle, ExtractionError, decode_html, extract_article, parse_html
 from archiver.items import ArticleItem, MediaRetryItem
 from archiver.media.options import MediaSettings
 from archiver.plan import CrawlPlan
@@ -313,7 +313,7 @@ class NewsSpider(scrapy.Spider):
             message = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
             self._article_failed(item.article.url, "internal_error", message)
 
-    async def _extract(self, response: TextResponse, url: str) -> Any:
+    async def _extract(self, response: TextResponse, url: str) -> ExtractedArticle:
         html = decode_html(response.body, _content_type(response))
         work = threads.deferToThread(extract_article, html, url, self.source.preset, self.source.article)
         seconds = self.crawler.settings.getfloat("ARCHIVER_EXTRACT_TIMEOUT", 30.0)

@@ -160,3 +160,22 @@ def test_csv_for_excel_neutralises_formula_titles_and_plain_csv_stays_faithful(c
     for a, b in zip(plain, excel):
         assert {k: v for k, v in a.items() if not v.startswith(("=", "+"))} == {
             k: v for k, v in b.items() if not v.startswith(("'=", "'+"))}
+
+
+def test_an_exception_while_processing_an_article_fails_it_and_the_run(tmp_path: Path) -> None:
+    from conftest import HRBEU_YAML, ROOT
+
+    (tmp_path / "sources.yaml").write_text(HRBEU_YAML, encoding="utf-8")
+    pipelines = ('{"exploding_pipeline.ExplodeOnBoom": 100, "archiver.media.pipeline.MediaFilesPipeline": 300,'
+                 ' "archiver.pipelines.MarkdownPipeline": 800}')
+    with LoggingProxy() as site:
+        site.add("http://gongxue.cn/xw.htm", list_page("info/1/boom.htm", "info/1/ok.htm"))
+        for name in ("boom", "ok"):
+            site.add(f"http://gongxue.cn/info/1/{name}.htm", article_page(name, body("正文。")))
+        result = run_archiver(["crawl", "--report", "r.json", "-s", f"ITEM_PIPELINES={pipelines}", *FAST],
+                              cwd=tmp_path, proxy=site.url, PYTHONPATH=f"{ROOT}:{ROOT / 'tests'}")
+    assert result.returncode == 1, result.stderr[-3000:]
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["sources"]["hrbeu"]
+    assert report["articles"]["new"] == 1
+    assert report["failed"] == [{"url": "http://gongxue.cn/info/1/boom.htm", "reason": "internal_error",
+                                 "message": "RuntimeError: pipeline bug on purpose"}]
