@@ -55,9 +55,7 @@ class UrlPolicyMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> UrlPolicyMiddleware:
-        raw = crawler.settings.get("ARCHIVER_ALLOWED_NETWORKS")
-        allowed = parse_networks(crawler.settings.getlist("ARCHIVER_ALLOWED_NETWORKS") if raw else None)
-        return cls(crawler, allowed)
+        return cls(crawler, parse_networks(crawler.settings.getlist("ARCHIVER_ALLOWED_NETWORKS")))
 
     async def process_request(self, request: Request, spider: object = None) -> None:
         refusal = url_refusal(request.url, self.allowed)

@@ -48,3 +48,11 @@ def test_a_name_resolving_to_an_internal_address(tmp_path: Path, allowed: str | 
         assert report["failed_list_pages_by_reason"] == {"internal_resolved": 1}
         assert (f"Refused (internal_resolved): {base}/xw.htm: news.intranet.test resolves to an internal "
                 "address (127.0.0.1)") in result.stderr
+
+
+def test_a_bad_allowed_network_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "sources.yaml").write_text(SOURCES.format(port=9), encoding="utf-8")
+    result = run_archiver(["crawl", "-s", "ARCHIVER_ALLOWED_NETWORKS=10.0.0.0/8,intranet"], cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("archiver: error: setting ARCHIVER_ALLOWED_NETWORKS: 'intranet' is not a "
+                                     "network (e.g. 10.0.0.0/8)")

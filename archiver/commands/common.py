@@ -75,6 +75,7 @@ def execute(args: argparse.Namespace, command: str, sources: list[Source], plan:
         with Catalog(catalog_path, busy_timeout=catalog_busy_timeout(settings)) as catalog:
             catalog.check_writable()
         _check_media_settings(settings)
+        _check_allowed_networks(settings)
         started, clock = _wall_clock(), time.monotonic()
         results = run_crawls(sources, settings, plan)
         report = RunReport.from_results(command, started, _wall_clock(),
@@ -141,6 +142,16 @@ def _check_media_settings(settings: object) -> None:
     try:
         MediaSettings.from_settings(settings)  # type: ignore[arg-type]
     except MediaSettingsError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _check_allowed_networks(settings: Any) -> None:
+    """A bad `-s ARCHIVER_ALLOWED_NETWORKS` is a usage error (exit 2) before anything is fetched."""
+    from archiver.url_policy import parse_networks
+
+    try:
+        parse_networks(settings.getlist("ARCHIVER_ALLOWED_NETWORKS"))
+    except ValueError as exc:
         raise UsageError(str(exc)) from None
 
 
