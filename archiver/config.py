@@ -99,6 +99,12 @@ class Config:
 
     path: Path
     sources: dict[str, Source]
+    # Who runs the crawl (URL or address), put into the User-Agent: top-level `contact:` key.
+    contact: str = ""
+
+    def settings(self) -> dict[str, str]:
+        """Scrapy settings the file sets (`-s` on the command line wins)."""
+        return {"ARCHIVER_CONTACT": self.contact} if self.contact else {}
 
     def select(self, names: list[str] | tuple[str, ...]) -> list[Source]:
         """The named sources (all when `names` is empty); an unknown name is a ConfigError."""
@@ -140,7 +146,10 @@ def parse_config(text: str, path: Path) -> Config:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping with a 'sources' key at the top level")
-    _reject_unknown(data, {"sources"}, f"{path}")
+    _reject_unknown(data, {"sources", "contact"}, f"{path}")
+    contact = data.get("contact") or ""
+    if not isinstance(contact, str):
+        raise ConfigError(f"{path}: 'contact' must be a URL or mail address (text)")
     raw_sources = data.get("sources")
     if not isinstance(raw_sources, dict) or not raw_sources:
         raise ConfigError(f"{path}: 'sources' must be a non-empty mapping of source id to settings")
@@ -152,7 +161,7 @@ def parse_config(text: str, path: Path) -> Config:
         if not isinstance(raw, dict):
             raise ConfigError(f"{where}: expected a mapping of settings")
         sources[source_id] = build_source(source_id, raw, where)
-    return Config(path=path, sources=sources)
+    return Config(path=path, sources=sources, contact=contact.strip())
 
 
 def build_source(source_id: str, raw: Mapping[str, Any], where: str) -> Source:

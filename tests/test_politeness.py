@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_archiver
+from conftest import FAST, run_archiver
 from logging_proxy import LoggingProxy
 from test_crawl import article_page, list_page
 
 TWO_SOURCES = """\
+contact: https://archive.example.edu.cn/about
 sources:
 {sources}
 """
@@ -41,8 +42,7 @@ def two_columns(site: LoggingProxy, robots: str) -> str:
 def test_two_sources_of_one_host_share_one_slot_and_honour_crawl_delay(tmp_path: Path) -> None:
     with LoggingProxy() as site:
         (tmp_path / "sources.yaml").write_text(two_columns(site, "User-agent: *\nCrawl-delay: 1\n"), encoding="utf-8")
-        result = run_archiver(["crawl", "--recheck-days", "0", "-s", "ARCHIVER_CONTACT=https://archive.example.edu.cn/about"],
-                              cwd=tmp_path, proxy=site.url)
+        result = run_archiver(["crawl", "--recheck-days", "0"], cwd=tmp_path, proxy=site.url)
     assert result.returncode == 0, result.stderr[-3000:]
     assert len(list((tmp_path / "output").glob("*/*.md"))) == 6
     times = [hit.at for hit in site.log]
@@ -63,3 +63,12 @@ def test_crawl_delay_floor_comes_from_robots_txt() -> None:
     assert crawl_delay(ProtegoRobotParser(b"User-agent: *\nDisallow:\n", None), "x", cap=60) == 0.0
     slot = HostSlot(4, 0.25, 0.5, floor=1.0)
     assert all(slot.download_delay() >= 1.0 for _ in range(100))
+
+
+def test_the_contact_on_the_command_line_wins_over_the_sources_file(tmp_path: Path) -> None:
+    with LoggingProxy() as site:
+        (tmp_path / "sources.yaml").write_text(two_columns(site, "User-agent: *\nDisallow:\n"), encoding="utf-8")
+        result = run_archiver(["crawl", "xw", "--recheck-days", "0", "-s", "ARCHIVER_CONTACT=mailto:archive@example.edu.cn",
+                               *FAST], cwd=tmp_path, proxy=site.url)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert {hit.user_agent for hit in site.log} == {"archiver/0.1.0 (news archive crawler; +mailto:archive@example.edu.cn)"}

@@ -39,4 +39,4 @@ def run(args: argparse.Namespace) -> int:
                      max_pages=args.max_pages, refresh=args.refresh)
     # On a terminal the progress bar replaces per-article log lines (cron keeps them).
     quiet = {"LOG_LEVEL": "WARNING"} if sys.stderr.isatty() else {}
-    return execute(args, NAME, config.select([args.source]), plan, quiet)
+    return execute(args, NAME, config.select([args.source]), plan, {**config.settings(), **quiet})

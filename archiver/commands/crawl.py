@@ -33,4 +33,4 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     plan = CrawlPlan(mode="crawl", recheck_days=args.recheck_days,
                      stop_after_known_pages=args.stop_after)
-    return execute(args, NAME, config.select(args.sources), plan)
+    return execute(args, NAME, config.select(args.sources), plan, config.settings())
