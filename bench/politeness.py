@@ -17,7 +17,6 @@ import statistics
 import sys
 import threading
 import time
-from pathlib import Path
 
 from archiver.replica import ReplicaServer, ReplicaSite
 from archiver.replica.site import Response
