@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except (ConfigError, UsageError, ClockError, PlanError, CatalogError) as exc:
-        print(f"archiver: error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():
+            print(f"archiver: error: {line}", file=sys.stderr)
         return EXIT_USAGE
     except LockedError as exc:
         print(f"archiver: {exc}", file=sys.stderr)
