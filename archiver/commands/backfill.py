@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from archiver.commands.common import add_crawl_options, execute
 from archiver.config import load_config
@@ -37,6 +36,4 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     plan = CrawlPlan(mode="backfill", since=args.since, until=args.until,
                      max_pages=args.max_pages, refresh=args.refresh)
-    # On a terminal the progress bar replaces per-article log lines (cron keeps them).
-    quiet = {"LOG_LEVEL": "WARNING"} if sys.stderr.isatty() else {}
-    return execute(args, NAME, config.select([args.source]), plan, quiet)
+    return execute(args, NAME, config.select([args.source]), plan)

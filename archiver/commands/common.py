@@ -16,6 +16,7 @@ from archiver.clock import archive_time
 from archiver.config import Source
 from archiver.disk import disk_error
 from archiver.lock import OutputLock
+from archiver.logs import add_log_options, log_settings
 from archiver.plan import CrawlPlan
 from archiver.report import RunReport
 from archiver.storage import probe_writable
@@ -38,6 +39,20 @@ def parse_setting_overrides(pairs: Iterable[str]) -> dict[str, str]:
     return overrides
 
 
+def checked_overrides(pairs: Iterable[str]) -> dict[str, str]:
+    """`-s` values whose types are checked now (UsageError), not when Scrapy reads them."""
+    from archiver.setting_checks import SettingError, check_overrides
+
+    overrides = parse_setting_overrides(pairs)
+    try:
+        warnings = check_overrides(overrides)
+    except SettingError as exc:
+        raise UsageError(str(exc)) from None
+    for warning in warnings:
+        print(f"archiver: warning: {warning}", file=sys.stderr)
+    return overrides
+
+
 def add_crawl_options(parser: argparse.ArgumentParser) -> None:
     """Options of every crawling command."""
     parser.add_argument("--output", "-o", default=DEFAULT_OUTPUT, help="archive folder (default ./output)")
@@ -51,6 +66,7 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
         "-s", "--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
         help="Scrapy setting, as for `scrapy crawl` (repeatable)",
     )
+    add_log_options(parser)
 
 
 def execute(args: argparse.Namespace, command: str, sources: list[Source], plan: CrawlPlan,
@@ -66,7 +82,7 @@ def execute(args: argparse.Namespace, command: str, sources: list[Source], plan:
     with writable_lock(args.output, " ".join(["archiver", command, *(s.id for s in sources)])):
         from archiver.runner import build_settings, run_crawls
 
-        overrides = {**(extra_settings or {}), **parse_setting_overrides(args.settings)}
+        overrides = {**log_settings(args), **(extra_settings or {}), **checked_overrides(args.settings)}
         catalog_path = Path(args.catalog) if args.catalog else default_catalog_path(args.output)
         Catalog(catalog_path).close()  # corrupt, locked or too new: exit 2 before crawling
         overrides["ARCHIVER_CATALOG"] = str(catalog_path)
