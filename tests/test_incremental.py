@@ -208,7 +208,12 @@ def test_progress_bar_on_terminal_and_log_lines_otherwise(tmp_path: Path, write_
 def test_bad_option_values_exit_2(tmp_path: Path, write_sources):
     write_sources(HRBEU_YAML)
     for args, message in (
-        (["backfill", "hrbeu", "--since", "2021-13-01"], "invalid parse_day value"),
+        (["backfill", "hrbeu", "--since", "2021-13-01"],
+         "archiver: error: --since expects a date like 2020-01-31, got '2021-13-01'"),
+        (["backfill", "hrbeu", "--since", "2015-02-30"],
+         "archiver: error: --since expects a date like 2020-01-31, got '2015-02-30'"),
+        (["backfill", "hrbeu", "--until", "20150301"],
+         "archiver: error: --until expects a date like 2020-01-31, got '20150301'"),
         (["backfill", "hrbeu", "--since", "2021-02-01", "--until", "2021-01-01"], "is after --until"),
         (["crawl", "--recheck-days", "-1"], "--recheck-days must be 0 or more"),
         (["crawl", "-s", "NOEQUALS"], "-s expects NAME=VALUE"),

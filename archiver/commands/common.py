@@ -53,6 +53,13 @@ def checked_overrides(pairs: Iterable[str]) -> dict[str, str]:
     return overrides
 
 
+def check_output_folder(output: str | os.PathLike[str]) -> None:
+    """`--output` names a folder (created when missing); an existing file there is a usage
+    error, said in those words rather than as "no such folder" or a failed mkdir."""
+    if Path(output).exists() and not Path(output).is_dir():
+        raise UsageError(f"{output}: is a file, not a folder (--output names the archive folder)")
+
+
 def add_crawl_options(parser: argparse.ArgumentParser) -> None:
     """Options of every crawling command."""
     parser.add_argument("--output", "-o", default=DEFAULT_OUTPUT, help="archive folder (default ./output)")
@@ -79,6 +86,7 @@ def execute(args: argparse.Namespace, command: str, sources: list[Source], plan:
     during the run stops it (`archiver.disk`, exit 74).
     """
     archive_time()  # a malformed ARCHIVER_NOW is a usage error before any request is made
+    check_output_folder(args.output)
     with writable_lock(args.output, " ".join(["archiver", command, *(s.id for s in sources)])):
         from archiver.runner import build_settings, run_crawls
 

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from archiver.commands.common import add_crawl_options, execute
+from archiver.commands.common import add_crawl_options, check_output_folder, execute
 from archiver.config import ListRules, Source
 from archiver.plan import CrawlPlan
 from archiver.replica import ReplicaServer, ReplicaSite
@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if args.articles < 1:
         print("archiver: error: --articles must be at least 1", file=sys.stderr)
         return 2
+    check_output_folder(args.output)  # before the replica starts, not after
     site = ReplicaSite(articles=args.articles, seed=args.seed)
     with ReplicaServer(site) as server:
         print(f"Replica site with {args.articles} articles at {server.url} "

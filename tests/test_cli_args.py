@@ -1,0 +1,31 @@
+"""Argument mistakes are named for what they are: a file where a folder belongs, and the other
+way round; `verify -o ARCHIVE` checks that archive, not what the current folder configures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import HRBEU_YAML, run_archiver
+
+
+@pytest.mark.parametrize("command", [["crawl"], ["backfill", "hrbeu"], ["demo"], ["verify"]])
+def test_a_file_given_as_the_output_folder_is_called_a_file(tmp_path: Path, command):
+    (tmp_path / "sources.yaml").write_text(HRBEU_YAML, encoding="utf-8")
+    (tmp_path / "out.txt").write_text("mine\n", encoding="utf-8")
+    result = run_archiver([*command, "-o", "out.txt"], cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == ("archiver: error: out.txt: is a file, not a folder "
+                             "(--output names the archive folder)\n")  # demo: no replica started
+    assert (tmp_path / "out.txt").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_verify_of_another_archive_ignores_this_folders_sources(tmp_path: Path):
+    (tmp_path / "sources.yaml").write_text(HRBEU_YAML, encoding="utf-8")
+    demo = run_archiver(["demo", "--articles", "3", "-o", "demo-out"], cwd=tmp_path)
+    assert demo.returncode == 0, demo.stderr
+    result = run_archiver(["verify", "-o", "demo-out"], cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("demo: 3 articles, 3 files, 4 media files checked; 0 problems\n")
+    assert "hrbeu" not in result.stdout
