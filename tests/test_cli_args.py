@@ -29,3 +29,32 @@ def test_verify_of_another_archive_ignores_this_folders_sources(tmp_path: Path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("demo: 3 articles, 3 files, 4 media files checked; 0 problems\n")
     assert "hrbeu" not in result.stdout
+
+
+LOADED = """
+import sys
+from archiver.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print()
+print("loaded:", *sorted(m for m in ("scrapy", "twisted", "archiver.catalog", "archiver.export",
+                          "archiver.replica", "archiver.commands.crawl") if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("args,loaded", [
+    (["--help"], "loaded:"),
+    (["extract", "page.html", "--url", "http://a.edu.cn/info/1/2.htm"], "loaded: archiver.catalog"),
+])
+def test_help_and_extract_do_not_load_scrapy_or_other_commands(tmp_path: Path, args, loaded):
+    import subprocess
+    import sys
+
+    from conftest import FIXTURES, clean_env
+
+    (tmp_path / "page.html").write_bytes((FIXTURES / "pages" / "vsb_nested_duplicate.html").read_bytes())
+    result = subprocess.run([sys.executable, "-c", LOADED, *args], cwd=tmp_path, env=clean_env(),
+                            capture_output=True, text=True, timeout=60)
+    assert result.stdout.splitlines()[-1] == loaded, result.stderr
