@@ -85,3 +85,32 @@ def test_a_crawl_that_scrapy_cannot_run_exits_70_not_0(tmp_path: Path):
     assert result.returncode == 70
     assert "hrbeu: the crawl could not run: ModuleNotFoundError: No module named 'nowhere'" in result.stdout
     assert "Unhandled error in Deferred" not in result.stderr
+
+
+def run_bytes(args: list[str], cwd: Path, proxy: str) -> tuple[int, bytes]:
+    """stderr as bytes: text mode would turn the bar's "\\r" into line ends."""
+    import subprocess
+    import sys
+
+    from conftest import SAMPLE_NOW, clean_env
+
+    result = subprocess.run([sys.executable, "-m", "archiver", *args], cwd=cwd, capture_output=True,
+                            env=clean_env(ARCHIVER_NOW=SAMPLE_NOW, http_proxy=proxy), timeout=300)
+    return result.returncode, result.stderr
+
+
+def test_progress_bar_totals_follow_max_pages_and_since_and_log_lines_never_glue(tmp_path: Path):
+    import re
+
+    (tmp_path / "sources.yaml").write_text(HRBEU_YAML, encoding="utf-8")
+    bar = ["-s", "ARCHIVER_PROGRESS=bar", "-v", *NO_POLITENESS]
+    with ReplicaServer(ReplicaSite(articles=60, seed=1)) as server:
+        capped = run_bytes(["backfill", "hrbeu", "-o", "a", "--max-pages", "2", *bar], tmp_path, server.url)
+        since = run_bytes(["backfill", "hrbeu", "-o", "b", "--since", "2015-03-01", *bar], tmp_path, server.url)
+    assert capped[0] == 0 and since[0] == 0
+    assert re.search(rb"\r\x1b\[Klist pages 2/2, articles 40/40, [\d.]+/s(, ETA \w+)?\n", capped[1]), capped[1][-300:]
+    assert re.search(rb"\r\x1b\[Klist pages \d+, articles \d+, [\d.]+/s\n", since[1])
+    for stderr in (capped[1], since[1]):
+        assert b"INFO: Spider closed (finished)" in stderr  # -v: log lines and the bar both shown
+        # Every log line starts on a cleared line, never after the bar's text.
+        assert not re.search(rb"/s(, ETA \w+)?\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[", stderr)
