@@ -114,3 +114,15 @@ def test_progress_bar_totals_follow_max_pages_and_since_and_log_lines_never_glue
         assert b"INFO: Spider closed (finished)" in stderr  # -v: log lines and the bar both shown
         # Every log line starts on a cleared line, never after the bar's text.
         assert not re.search(rb"/s(, ETA \w+)?\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[", stderr)
+
+
+def test_the_failure_line_counts_media_failures_by_reason():
+    from archiver.report import RunReport
+    from archiver.runner import CrawlResult
+
+    stats = {"finish_reason": "finished", "archiver/articles/failed": 1,
+             "archiver/articles/failed/http_404": 1, "archiver/media/failed": 3,
+             "archiver/media/failed/http_404": 2, "archiver/media/failed/too_large": 1}
+    report = RunReport.from_results("crawl", "s", "f", 1.0, [CrawlResult("hrbeu", stats)])
+    assert report.lines()[1] == "hrbeu: failed by reason: http_404 1, media http_404 2, media too_large 1"
+    assert report.exit_code == 1
