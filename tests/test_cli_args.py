@@ -58,3 +58,16 @@ def test_help_and_extract_do_not_load_scrapy_or_other_commands(tmp_path: Path, a
     result = subprocess.run([sys.executable, "-c", LOADED, *args], cwd=tmp_path, env=clean_env(),
                             capture_output=True, text=True, timeout=60)
     assert result.stdout.splitlines()[-1] == loaded, result.stderr
+
+
+@pytest.mark.parametrize("option", ["--report", "--log-file"])
+def test_a_folder_or_a_missing_parent_for_a_file_option_is_refused_before_crawling(tmp_path: Path, option):
+    (tmp_path / "sources.yaml").write_text(HRBEU_YAML, encoding="utf-8")
+    (tmp_path / "dir").mkdir()
+    folder = run_archiver(["crawl", option, "dir"], cwd=tmp_path)
+    assert folder.returncode == 2
+    assert folder.stderr == f"archiver: error: {option} dir: is a folder; give a file name\n"
+    missing = run_archiver(["crawl", option, "nowhere/x.json"], cwd=tmp_path)
+    assert missing.returncode == 2
+    assert missing.stderr == f"archiver: error: {option} nowhere/x.json: no such folder nowhere\n"
+    assert not (tmp_path / "output").exists()

@@ -60,6 +60,18 @@ def check_output_folder(output: str | os.PathLike[str]) -> None:
         raise UsageError(f"{output}: is a file, not a folder (--output names the archive folder)")
 
 
+def check_file_option(option: str, value: str | None) -> None:
+    """A `--report`/`--log-file` FILE must be creatable: refused before the crawl, not after
+    it (a folder there, or a missing parent folder, used to end a finished crawl in a traceback)."""
+    if value is None:
+        return
+    path = Path(value)
+    if path.is_dir():
+        raise UsageError(f"{option} {value}: is a folder; give a file name")
+    if not path.parent.is_dir():
+        raise UsageError(f"{option} {value}: no such folder {path.parent}")
+
+
 def add_crawl_options(parser: argparse.ArgumentParser) -> None:
     """Options of every crawling command."""
     parser.add_argument("--output", "-o", default=DEFAULT_OUTPUT, help="archive folder (default ./output)")
@@ -87,6 +99,8 @@ def execute(args: argparse.Namespace, command: str, sources: list[Source], plan:
     """
     archive_time()  # a malformed ARCHIVER_NOW is a usage error before any request is made
     check_output_folder(args.output)
+    check_file_option("--report", args.report)
+    check_file_option("--log-file", getattr(args, "log_file", None))
     with writable_lock(args.output, " ".join(["archiver", command, *(s.id for s in sources)])):
         from archiver.runner import build_settings, run_crawls
 
