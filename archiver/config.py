@@ -243,15 +243,8 @@ def _check_values(values: dict[str, Any], where: str, problems: list[str]) -> No
         problems.append(f"{where}: key 'summary_chars': must be 0 or more")
 
 
-def check_selector(selector: str, where: str) -> None:
-    """Refuse a CSS selector that cssselect cannot compile, at start-up rather than mid-crawl."""
-    problems: list[str] = []
-    _check_selector(selector, where, problems)
-    if problems:
-        raise ConfigError(problems)
-
-
 def _check_selector(selector: str, where: str, problems: list[str]) -> None:
+    """Refuse a CSS selector that cssselect cannot compile, at start-up rather than mid-crawl."""
     try:
         GenericTranslator().css_to_xpath(selector)
     except SelectorError as exc:

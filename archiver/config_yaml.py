@@ -43,6 +43,7 @@ class _CheckedLoader(yaml.SafeLoader):
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.duplicates: list[tuple[list[str], str, int, int]] = []
+        self._root: Node | None = None
 
     def compose_document(self) -> Node:
         node = super().compose_document()
@@ -66,7 +67,7 @@ class _CheckedLoader(yaml.SafeLoader):
 
     def _path(self, node: MappingNode) -> list[str]:
         """Keys leading to `node` from the document root (for `source 'x'` in messages)."""
-        return _paths(self._root).get(id(node), []) if getattr(self, "_root", None) else []
+        return _paths(self._root).get(id(node), []) if self._root is not None else []
 
     def get_single_node(self) -> Node | None:
         self._root = super().get_single_node()
