@@ -22,7 +22,7 @@ from archiver.commands import COMMANDS
 
 EXIT_USAGE = 2
 EXIT_LOCKED = 75  # archiver.lock.EXIT_LOCKED (not imported here: lock loads the catalog)
-USAGE_ERRORS = ("archiver.config:ConfigError", "archiver.commands.common:UsageError",
+USAGE_ERRORS = ("archiver.config:ConfigError", "archiver.commands.errors:UsageError",
                 "archiver.clock:ClockError", "archiver.plan:PlanError",
                 "archiver.catalog:CatalogError")
 LOCKED_ERRORS = ("archiver.lock:LockedError",)

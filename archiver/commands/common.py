@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from archiver.catalog import Catalog, default_catalog_path
+from archiver.commands.errors import UsageError
 from archiver.clock import archive_time
 from archiver.config import Source
 from archiver.disk import disk_error
@@ -22,10 +23,6 @@ from archiver.report import RunReport
 from archiver.storage import probe_writable
 
 DEFAULT_OUTPUT = "output"
-
-
-class UsageError(Exception):
-    """A command-line value is malformed (exit code 2)."""
 
 
 def parse_setting_overrides(pairs: Iterable[str]) -> dict[str, str]:

@@ -19,7 +19,7 @@ from lxml.etree import ParserError
 
 from archiver.clock import archive_time
 from archiver.cms import PRESETS
-from archiver.commands.common import UsageError
+from archiver.commands.errors import UsageError
 from archiver.config import Source, load_config
 from archiver.extract import ExtractionError, decode_html, extract_article
 from archiver.normalize import NormalisedArticle, normalise_article
