@@ -67,6 +67,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory):
                "second": second}
 
 
+@pytest.mark.slow
 def test_backfill_archives_every_article(archive):
     code, out, err = archive["first"]
     assert code == 0, err[-3000:]
@@ -80,6 +81,7 @@ def test_backfill_archives_every_article(archive):
         assert [r["status"] for r in catalog.runs()] == ["finished"]
 
 
+@pytest.mark.slow
 def test_second_concurrent_run_exits_75_at_once(archive):
     second = archive["second"]
     assert second.returncode == 75
@@ -90,6 +92,7 @@ def test_second_concurrent_run_exits_75_at_once(archive):
     assert "[scrapy" not in second.stderr and second.stdout == ""
 
 
+@pytest.mark.slow
 def test_up_to_date_crawl_costs_robots_and_first_list_page(archive):
     server, folder = archive["server"], archive["folder"]
     before = snapshot(folder)
@@ -100,6 +103,7 @@ def test_up_to_date_crawl_costs_robots_and_first_list_page(archive):
     assert snapshot(folder) == before
 
 
+@pytest.mark.slow
 def test_seven_new_articles_are_all_that_is_fetched(archive):
     site, server, folder = archive["site"], archive["server"], archive["folder"]
     site.add_articles(7)
@@ -113,6 +117,7 @@ def test_seven_new_articles_are_all_that_is_fetched(archive):
     assert "articles new 7, updated 0" in result.stdout
 
 
+@pytest.mark.slow
 def test_recheck_window_rewrites_edited_article_in_place(archive):
     site, server, folder = archive["site"], archive["server"], archive["folder"]
     newest = site.article(site.count - 1).published
@@ -139,6 +144,7 @@ def test_recheck_window_rewrites_edited_article_in_place(archive):
         assert catalog.count("hrbeu") == 3007
 
 
+@pytest.mark.slow
 def test_backfill_killed_twice_resumes_to_identical_output(tmp_path: Path):
     site = ReplicaSite(articles=1000, seed=11)
     clean, killed = tmp_path / "clean", tmp_path / "killed"
