@@ -8,23 +8,30 @@ the key (exit code 2 in the CLI) before a single request is made.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-import yaml
 from cssselect import GenericTranslator, SelectorError
 
 from archiver.cms import PRESETS
+from archiver.config_yaml import MAX_BYTES, YamlRefused, load_checked, shown
 
 CONFIG_ENV = "ARCHIVER_CONFIG"
 DEFAULT_CONFIG_NAME = "sources.yaml"
 
 
 class ConfigError(Exception):
-    """The sources file is missing, unreadable or invalid; the message names file, source and key."""
+    """The sources file is missing, unreadable or invalid: one line per problem, each naming the
+    file, the source and the key, so a user fixes every mistake in one go."""
+
+    def __init__(self, problems: str | list[str]) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 @dataclass(frozen=True)
@@ -110,10 +117,13 @@ class Config:
         """The named sources (all when `names` is empty); an unknown name is a ConfigError."""
         if not names:
             return list(self.sources.values())
-        unknown = [n for n in names if n not in self.sources]
+        known = ", ".join(self.sources) or "none"
+        unknown = [
+            f"{self.path}: unknown source {shown(n)}{_suggest(n, self.sources)} (configured: {known})"
+            for n in names if n not in self.sources
+        ]
         if unknown:
-            known = ", ".join(self.sources) or "none"
-            raise ConfigError(f"{self.path}: unknown source {unknown[0]!r} (configured: {known})")
+            raise ConfigError(unknown)
         return [self.sources[n] for n in names]
 
 
@@ -121,6 +131,9 @@ def find_config(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The sources file to use: `--config`, else `$ARCHIVER_CONFIG`, else `./sources.yaml`."""
     chosen = explicit or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_NAME
     path = Path(chosen)
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder; the sources file is a YAML file "
+                          f"(pass --config FILE or set {CONFIG_ENV})")
     if not path.is_file():
         raise ConfigError(
             f"{path}: sources file not found (pass --config FILE or set {CONFIG_ENV})"
@@ -132,98 +145,134 @@ def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:
     """Read and validate the sources file (see `find_config` for where it is looked for)."""
     path = find_config(explicit)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)  # never more than the cap into memory
+        if len(data) > MAX_BYTES:
+            raise ConfigError(f"{path}: larger than {MAX_BYTES // 1024} KiB "
+                              "(a sources file is a few KiB); not read")
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from exc
     return parse_config(text, path)
 
 
 def parse_config(text: str, path: Path) -> Config:
-    """Validate YAML text; every error names the file, the source and the key."""
+    """Validate YAML text; every problem is reported at once, naming file, source and key."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        data, duplicates = load_checked(text)
+    except YamlRefused as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    problems = [_duplicate_message(path, *dup) for dup in duplicates]
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping with a 'sources' key at the top level")
-    _reject_unknown(data, {"sources", "contact"}, f"{path}")
+        raise ConfigError([*problems, f"{path}: expected a mapping with a 'sources' key at the top level"])
+    _reject_unknown(data, {"sources", "contact"}, f"{path}", problems)
     contact = data.get("contact") or ""
     if not isinstance(contact, str):
-        raise ConfigError(f"{path}: 'contact' must be a URL or mail address (text)")
+        problems.append(f"{path}: 'contact' must be a URL or mail address (text)")
+        contact = ""
     raw_sources = data.get("sources")
     if not isinstance(raw_sources, dict) or not raw_sources:
-        raise ConfigError(f"{path}: 'sources' must be a non-empty mapping of source id to settings")
+        raise ConfigError([*problems,
+                           f"{path}: 'sources' must be a non-empty mapping of source id to settings"])
     sources = {}
     for source_id, raw in raw_sources.items():
-        where = f"{path}: source {source_id!r}"
+        where = f"{path}: source {shown(source_id)}"
         if not isinstance(source_id, str) or not source_id.replace("_", "").replace("-", "").isalnum():
-            raise ConfigError(f"{where}: source ids must be letters, digits, '-' or '_'")
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{where}: expected a mapping of settings")
-        sources[source_id] = build_source(source_id, raw, where)
+            problems.append(f"{where}: source ids must be letters, digits, '-' or '_'")
+        elif not isinstance(raw, dict):
+            problems.append(f"{where}: expected a mapping of settings")
+        else:
+            try:
+                sources[source_id] = build_source(source_id, raw, where)
+            except ConfigError as exc:
+                problems += exc.problems
+    if problems:
+        raise ConfigError(problems)
     return Config(path=path, sources=sources, contact=contact.strip())
 
 
+def _duplicate_message(path: Path, keys: list[str], key: str, first: int, second: int) -> str:
+    if keys == ["sources"]:
+        return (f"{path}: duplicate source id {key!r} (lines {first} and {second}); "
+                "each source needs its own id")
+    if not keys:
+        return (f"{path}: duplicate top-level key {key!r} (lines {first} and {second}); "
+                "YAML would keep only the last (add sources under the one 'sources:')")
+    where = f"source {keys[1]!r}: " if len(keys) > 1 and keys[0] == "sources" else ""
+    inner = ".".join(keys[2:] + [key]) if where else ".".join(keys + [key])
+    return f"{path}: {where}duplicate key {inner!r} (lines {first} and {second})"
+
+
 def build_source(source_id: str, raw: Mapping[str, Any], where: str) -> Source:
-    """One `Source` from its YAML mapping, with defaults filled in and every value checked."""
-    values = _fields(Source, raw, where, skip={"id"})
-    cms = values.get("cms", "auto")
-    if cms not in PRESETS:
-        raise ConfigError(f"{where}: key 'cms': unknown CMS {cms!r} (known: {', '.join(PRESETS)})")
-    start_urls = tuple(values["start_urls"])
-    if not start_urls:
-        raise ConfigError(f"{where}: key 'start_urls': needs at least one URL")
-    for url in start_urls:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(f"{where}: key 'start_urls': not an http(s) URL: {url!r}")
-    if not values.get("allowed_domains"):
-        values["allowed_domains"] = tuple(dict.fromkeys(urlsplit(u).hostname for u in start_urls))
-    if values.get("slug", "md5") not in SLUG_RULES:
-        raise ConfigError(f"{where}: key 'slug': must be one of {', '.join(SLUG_RULES)}")
-    if values.get("image_links", "original") not in IMAGE_LINK_MODES:
-        raise ConfigError(
-            f"{where}: key 'image_links': must be one of {', '.join(IMAGE_LINK_MODES)}, "
-            f"got {values['image_links']!r}"
-        )
-    if values.get("summary_chars", 200) < 0:
-        raise ConfigError(f"{where}: key 'summary_chars': must be 0 or more")
-    values["list"] = ListRules(**_fields(ListRules, raw.get("list") or {}, f"{where}: key 'list'"))
-    values["article"] = ArticleRules(
-        **_fields(ArticleRules, raw.get("article") or {}, f"{where}: key 'article'")
-    )
-    values["front_matter"] = FrontMatter(
-        **_fields(FrontMatter, raw.get("front_matter") or {}, f"{where}: key 'front_matter'")
-    )
+    """One `Source` from its YAML mapping, with defaults filled in and every value checked;
+    a ConfigError lists every problem of the source."""
+    problems: list[str] = []
+    values = _fields(Source, raw, where, problems, skip={"id"})
+    _check_values(values, where, problems)
+    groups = {"list": ListRules, "article": ArticleRules, "front_matter": FrontMatter}
+    for group, cls in groups.items():
+        fields = _fields(cls, raw.get(group) or {}, f"{where}: key '{group}'", problems)
+        values[group] = cls(**fields)
     for group in ("list", "article"):
         for key, selector in dataclasses.asdict(values[group]).items():
             if selector is not None:
-                check_selector(selector, f"{where}: key '{group}.{key}'")
+                _check_selector(selector, f"{where}: key '{group}.{key}'", problems)
+    if problems:
+        raise ConfigError(problems)
     source = Source(id=source_id, **values)
-    _check_format(source, where)
+    _check_format(source, where, problems)
     if not source.list_items_selector:  # cms: generic knows no list template
-        raise ConfigError(f"{where}: key 'list.items': cms {source.cms!r} has no default; "
-                          "set it (`archiver probe URL` proposes one)")
+        problems.append(f"{where}: key 'list.items': cms {source.cms!r} has no default; "
+                        "set it (`archiver probe URL` proposes one)")
+    if problems:
+        raise ConfigError(problems)
     return source
 
 
-def check_selector(selector: str, where: str) -> None:
+def _check_values(values: dict[str, Any], where: str, problems: list[str]) -> None:
+    """Checks of single values beyond their type; fills in `allowed_domains`."""
+    cms = values.get("cms", "auto")
+    if cms not in PRESETS:
+        problems.append(f"{where}: key 'cms': unknown CMS {shown(cms)}{_suggest(cms, PRESETS)} "
+                        f"(known: {', '.join(PRESETS)})")
+        values.pop("cms")
+    start_urls = values.get("start_urls", ())
+    if "start_urls" in values and not start_urls:
+        problems.append(f"{where}: key 'start_urls': needs at least one URL")
+    for url in start_urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            problems.append(f"{where}: key 'start_urls': not an http(s) URL: {shown(url)}")
+    if not values.get("allowed_domains"):
+        values["allowed_domains"] = tuple(dict.fromkeys(urlsplit(u).hostname for u in start_urls))
+    for key, allowed in (("slug", SLUG_RULES), ("image_links", IMAGE_LINK_MODES)):
+        if key in values and values[key] not in allowed:
+            problems.append(f"{where}: key '{key}': must be one of {', '.join(allowed)}, "
+                            f"got {shown(values[key])}{_suggest(values[key], allowed)}")
+    if values.get("summary_chars", 200) < 0:
+        problems.append(f"{where}: key 'summary_chars': must be 0 or more")
+
+
+def _check_selector(selector: str, where: str, problems: list[str]) -> None:
     """Refuse a CSS selector that cssselect cannot compile, at start-up rather than mid-crawl."""
     try:
         GenericTranslator().css_to_xpath(selector)
     except SelectorError as exc:
-        raise ConfigError(f"{where}: bad CSS selector {selector!r}: {exc}") from exc
+        problems.append(f"{where}: bad CSS selector {shown(selector)}: {exc}")
 
 
 _NESTED = {"list", "article", "front_matter"}
 
 
-def _fields(cls: type, raw: Any, where: str, skip: frozenset[str] | set[str] = frozenset()) -> dict:
-    """Check `raw` against the dataclass `cls`: known keys, required keys and simple types."""
+def _fields(cls: type, raw: Any, where: str, problems: list[str],
+            skip: frozenset[str] | set[str] = frozenset()) -> dict:
+    """Check `raw` against the dataclass `cls`: known keys, required keys and simple types.
+    Problems are appended; the values that passed are returned."""
     if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: expected a mapping")
+        problems.append(f"{where}: expected a mapping")
+        return {}
     specs = {f.name: f for f in dataclasses.fields(cls) if f.name not in skip}
-    _reject_unknown(raw, set(specs), where)
+    _reject_unknown(raw, set(specs), where, problems)
     values: dict[str, Any] = {}
     for name, spec in specs.items():
         required = (
@@ -231,11 +280,14 @@ def _fields(cls: type, raw: Any, where: str, skip: frozenset[str] | set[str] = f
         )
         if name not in raw:
             if required:
-                raise ConfigError(f"{where}: missing required key '{name}'")
+                problems.append(f"{where}: missing required key '{name}'")
             continue
         if name in _NESTED:
             continue
-        values[name] = _coerce(raw[name], spec, f"{where}: key '{name}'")
+        try:
+            values[name] = _coerce(raw[name], spec, f"{where}: key '{name}'")
+        except ConfigError as exc:
+            problems += exc.problems
     return values
 
 
@@ -245,30 +297,37 @@ def _coerce(value: Any, spec: dataclasses.Field, where: str) -> Any:
     if kind.startswith("tuple"):
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(v, str) and v for v in items):
-            raise ConfigError(f"{where}: expected a list of non-empty strings")
+            raise ConfigError(f"{where}: expected a list of non-empty strings, got {shown(value)}")
         return tuple(items)
     if kind == "bool":
         if not isinstance(value, bool):
-            raise ConfigError(f"{where}: expected true or false, got {value!r}")
+            raise ConfigError(f"{where}: expected true or false, got {shown(value)}")
         return value
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where}: expected a whole number, got {value!r}")
+            raise ConfigError(f"{where}: expected a whole number, got {shown(value)}")
         return value
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}: expected a non-empty string, got {value!r}")
+        raise ConfigError(f"{where}: expected a non-empty string, got {shown(value)}")
     return value
 
 
-def _reject_unknown(raw: Mapping[str, Any], known: set[str], where: str) -> None:
-    unknown = sorted(str(k) for k in raw if k not in known)
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key '{unknown[0]}' (allowed: {', '.join(sorted(known))})"
-        )
+def _reject_unknown(raw: Mapping[str, Any], known: set[str], where: str, problems: list[str]) -> None:
+    """One problem per unknown key, with the closest allowed key when one is close."""
+    for key in sorted(shown(k) if not isinstance(k, str) else k for k in raw if k not in known):
+        hint = _suggest(key, known) or f" (allowed: {', '.join(sorted(known))})"
+        problems.append(f"{where}: unknown key {shown(key)}{hint}")
 
 
-def _check_format(source: Source, where: str) -> None:
+def _suggest(word: object, choices: Iterable[str]) -> str:
+    """` (did you mean 'label'?)` when one choice is close to `word`, else ``."""
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _check_format(source: Source, where: str, problems: list[str]) -> None:
     """Front-matter templates may use only {name}, {label} and (for the title) {title}."""
     fm = source.front_matter
     templates = [("front_matter.title_format", fm.title_format)]
@@ -278,7 +337,7 @@ def _check_format(source: Source, where: str) -> None:
         try:
             template.format(name=source.name, label=source.label, title="T")
         except (KeyError, IndexError, ValueError) as exc:
-            raise ConfigError(
-                f"{where}: key '{key}': bad template {template!r} "
+            problems.append(
+                f"{where}: key '{key}': bad template {shown(template)} "
                 f"(placeholders: {{name}}, {{label}}, {{title}}): {exc}"
-            ) from exc
+            )

@@ -6,6 +6,8 @@ same way, and so every value is checked before a request is made.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -87,11 +89,28 @@ class CrawlPlan:
 
 
 def parse_day(text: str, name: str = "date") -> date:
-    """`YYYY-MM-DD` from the command line."""
+    """`YYYY-MM-DD` from the command line: the one day parser of every command, one message.
+
+    Exactly that form: `date.fromisoformat` also takes `20150301` and `2015-W09-7`, which the
+    message ("like 2020-01-31") would not lead anyone to expect."""
+    value = str(text).strip()
     try:
-        return date.fromisoformat(str(text).strip())
+        if not _DAY.fullmatch(value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
     except ValueError:
         raise PlanError(f"--{name} expects a date like 2020-01-31, got {text!r}") from None
+
+
+def parse_days(since: str | None, until: str | None) -> tuple[date | None, date | None]:
+    """`--since`/`--until` values (`YYYY-MM-DD`); a bad one is a PlanError (exit 2)."""
+    return (
+        parse_day(since, "since") if since is not None else None,
+        parse_day(until, "until") if until is not None else None,
+    )
+
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _number(name: str, raw: str, kind: type) -> float | int:

@@ -48,6 +48,9 @@ class Progress:
 
     def opened(self, spider: object) -> None:
         self.started = time.monotonic()
+        if self.bar:
+            for handler in self._stream_handlers():
+                handler.addFilter(self._clear_line)
         self.loop = task.LoopingCall(self.tick)
         self.loop.start(self.interval, now=False)
 
@@ -55,9 +58,22 @@ class Progress:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
         if self.bar:
+            for handler in self._stream_handlers():
+                handler.removeFilter(self._clear_line)
             self.tick()
             self.stream.write("\n")
             self.stream.flush()
+
+    def _stream_handlers(self) -> list[logging.Handler]:
+        """The root logger's handlers that write to the bar's stream."""
+        return [h for h in logging.getLogger().handlers
+                if getattr(h, "stream", None) is self.stream]
+
+    def _clear_line(self, record: logging.LogRecord) -> bool:
+        """A log line takes the bar's line (the next tick redraws the bar under it), so the two
+        are never glued together. A logging filter, called only for records that are shown."""
+        self.stream.write("\r\x1b[K")
+        return True
 
     def tick(self) -> None:
         line = progress_line(self.crawler.stats.get_stats(), time.monotonic() - self.started)

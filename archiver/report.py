@@ -12,6 +12,8 @@ from archiver.disk import EXIT_DISK_ERROR, STAT as DISK_ERROR_STAT
 if TYPE_CHECKING:
     from archiver.runner import CrawlResult
 
+# sysexits.h EX_SOFTWARE: the crawl itself broke (an exception in Scrapy's machinery).
+EXIT_SOFTWARE = 70
 ARTICLE_OUTCOMES = ("new", "updated", "unchanged", "failed", "known")
 # Media downloads: fetched and stored, refused or failed, found already archived, bytes fetched.
 MEDIA_OUTCOMES = ("downloaded", "failed", "reused", "bytes")
@@ -53,6 +55,7 @@ class RunReport:
                 "failed_articles_by_reason": _by_reason(stats, "archiver/articles/failed/"),
                 "failed_list_pages_by_reason": _by_reason(stats, "archiver/list_pages_failed/"),
                 "refused_by_reason": _by_reason(stats, "archiver/refused/"),
+                "failed_media_by_reason": _by_reason(stats, "archiver/media/failed/"),
                 "retries": {name: int(stats.get(key, 0)) for name, key in RETRY_STATS.items()},
                 "images": int(stats.get("archiver/images", 0)),
                 "media": {o: int(stats.get(f"archiver/media/{o}", 0)) for o in MEDIA_OUTCOMES},
@@ -60,6 +63,7 @@ class RunReport:
                 "requests": int(stats.get("downloader/request_count", 0)),
                 "finish_reason": stats.get("finish_reason", "unknown"),
                 "failed": result.failed,
+                "error": result.error,
             }
             report.disk_error = report.disk_error or stats.get(DISK_ERROR_STAT)
         return report
@@ -81,12 +85,19 @@ class RunReport:
         return any(c["finish_reason"] not in ("finished", "unknown") for c in self.sources.values())
 
     @property
+    def broken(self) -> bool:
+        """A crawl that Scrapy's machinery could not start or run (no finish reason)."""
+        return any(c["error"] or c["finish_reason"] == "unknown" for c in self.sources.values())
+
+    @property
     def exit_code(self) -> int:
-        """0 all good; 1 some articles, list pages or media failed (retried next run); 74 the
-        output folder refused a write (stopped, nothing lost); 130 interrupted (resume by
-        re-running)."""
+        """0 all good; 1 some articles, list pages or media failed (retried next run); 70 a
+        crawl could not run (an internal error; never 0); 74 the output folder refused a write
+        (stopped, nothing lost); 130 interrupted (resume by re-running)."""
         if self.disk_error:
             return EXIT_DISK_ERROR
+        if self.broken:
+            return EXIT_SOFTWARE
         if self.interrupted:
             return 130
         failed = any(
@@ -108,8 +119,11 @@ class RunReport:
                 f"failed {m['failed']}, requests {c['requests']}, retried {c['retries']['retried']}, "
                 f"time {self.seconds:.1f}s ({c['finish_reason']})"
             )
+            if c["error"]:
+                out.append(f"{source}: the crawl could not run: {c['error']}")
             failures = {**c["failed_articles_by_reason"],
-                        **{f"list {k}": v for k, v in c["failed_list_pages_by_reason"].items()}}
+                        **{f"list {k}": v for k, v in c["failed_list_pages_by_reason"].items()},
+                        **{f"media {k}": v for k, v in c["failed_media_by_reason"].items()}}
             if failures:
                 out.append(f"{source}: failed by reason: "
                            + ", ".join(f"{reason} {count}" for reason, count in failures.items()))

@@ -3,6 +3,7 @@ per source in one CrawlerProcess, and the stats each crawler ends with."""
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,8 +13,11 @@ from scrapy.settings import Settings
 
 from archiver import __version__
 from archiver.config import Source
+from archiver.logs import attach_stderr
 from archiver.politeness import SETTING as HOST_SLOTS_SETTING, HostSlots
 from archiver.plan import CrawlPlan
+
+logger = logging.getLogger(__name__)
 
 
 def build_settings(
@@ -48,6 +52,8 @@ class CrawlResult:
     source: str
     stats: dict[str, Any]
     failed: list[dict[str, str]] = field(default_factory=list)
+    # Why Scrapy's machinery failed (an exception while starting or running), else None.
+    error: str | None = None
 
 
 def run_crawls(sources: list[Source], settings: Settings, plan: CrawlPlan | None = None) -> list[CrawlResult]:
@@ -57,13 +63,24 @@ def run_crawls(sources: list[Source], settings: Settings, plan: CrawlPlan | None
     # All sources of one host share one download slot (one rate per host, not per source).
     settings.set(HOST_SLOTS_SETTING, HostSlots(), priority="cmdline")
     process = CrawlerProcess(settings)
+    attach_stderr(settings)
     crawlers = []
+    errors: dict[str, str] = {}
     for source in sources:
         crawler = process.create_crawler(NewsSpider)
         crawlers.append((source, crawler))
-        process.crawl(crawler, source=source, plan=plan or CrawlPlan())
+        running = process.crawl(crawler, source=source, plan=plan or CrawlPlan())
+        running.addErrback(_record_error, errors, source.id)
     process.start()
     return [
-        CrawlResult(source.id, dict(crawler.stats.get_stats()), list(getattr(crawler.spider, "failed", [])))
+        CrawlResult(source.id, dict(crawler.stats.get_stats()),
+                    list(getattr(crawler.spider, "failed", [])), errors.get(source.id))
         for source, crawler in crawlers
     ]
+
+
+def _record_error(failure: Any, errors: dict[str, str], source_id: str) -> None:
+    """Keep a crawl's failure for the report (exit 70) instead of Twisted's "Unhandled error in
+    Deferred" and a run that ends in 0; the traceback goes to the log at DEBUG."""
+    logger.debug("Crawl of %s failed", source_id, exc_info=failure.value)
+    errors[source_id] = f"{type(failure.value).__name__}: {failure.value}"

@@ -41,7 +41,10 @@ DOWNLOADER_MIDDLEWARES = {
 }
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# `scrapy crawl` logs INFO; the archiver's commands default to WARNING (`-v`, `-vv`, archiver/logs.py).
 LOG_LEVEL = "INFO"
+# Set by `--log-file`: the level of the extra stderr handler while the file gets everything.
+ARCHIVER_STDERR_LOG_LEVEL = None
 
 ITEM_PIPELINES = {
     # Media first: the Markdown links what it archived, and the catalog records both at once.

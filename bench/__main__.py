@@ -6,7 +6,8 @@ Runs, each in fresh folders against the bundled replica site on 127.0.0.1:
 2. per-article CPU of extraction + normalisation + rendering against trafilatura;
 3. peak RSS of backfills of 300, 3,000 and 10,000 articles;
 4. requests of an incremental crawl after 0 and 7 new articles;
-5. export time and peak RSS (when `bench/export.py` is present).
+5. export time and peak RSS (when `bench/export.py` is present);
+6. CLI start-up: `archiver --help`, `archiver extract` on one page, a run refused by the lock.
 Medians over `--runs` runs. `--quick` uses smaller sizes for a smoke test.
 """
 
@@ -20,7 +21,7 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import backfill, cpu, incremental
+from bench import backfill, cpu, incremental, startup
 from bench.harness import RESULTS, median
 
 
@@ -88,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
         from bench import export
         export.main(["--sizes", "1000" if args.quick else "10000", "--json", str(RESULTS / "export.json")])
         report["export"] = json.loads((RESULTS / "export.json").read_text())
+    print("\n6. CLI start-up (median wall time of fresh processes)")
+    startup.main(["--json", str(RESULTS / "startup.json")])
+    report["startup"] = json.loads((RESULTS / "startup.json").read_text())
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(report, indent=2, default=str) + "\n")
     print(f"\nwritten: {args.json}")

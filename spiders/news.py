@@ -379,20 +379,26 @@ class NewsSpider(scrapy.Spider):
         """Total list pages and articles from the first page's pager, for progress and ETA.
 
         VSB numbers pages downward, so the first page's next link `xw/{P-1}.htm` gives P; the
-        pager's `共N条` gives the article count when present.
+        pager's `共N条` gives the article count when present. A total the run will not reach is
+        no total: `--since` stops paging early (when is unknown), `--until` skips newer
+        articles, and `--max-pages` caps both counts.
         """
+        if self.plan.since:
+            return
         stats = self.crawler.stats
         next_links = page.css(self.source.next_page_selector)
         href = next_links[0].attrib.get("href", "") if next_links else ""
         number = _PAGE_NUMBER.search(href)
-        pages = int(number.group(1)) + 1 if number else (1 if not href else None)
+        all_pages = int(number.group(1)) + 1 if number else (1 if not href else None)
+        pages = min(all_pages, self.plan.max_pages) if all_pages and self.plan.max_pages else all_pages
         if pages:
-            if self.plan.max_pages:
-                pages = min(pages, self.plan.max_pages)
             stats.set_value("archiver/list_pages_total", pages)
+        if self.plan.until:
+            return
         total = _TOTAL_ITEMS.search(" ".join(page.css(".p_t ::text, .p_pages ::text").getall()))
-        if total:
-            stats.set_value("archiver/articles_listed_total", int(total.group(1)))
+        if total:  # the walked pages' share of 共N条
+            share = (pages, all_pages) if pages and all_pages else (1, 1)
+            stats.set_value("archiver/articles_listed_total", int(total.group(1)) * share[0] // share[1])
         elif pages:
             stats.set_value("archiver/articles_listed_total", pages * items_on_first_page)
 

@@ -103,6 +103,7 @@ def test_unknown_source(folder: Path):
 @pytest.mark.parametrize("args, message", [
     (["--since", "2021-02-30"], "--since expects a date like 2020-01-31, got '2021-02-30'"),
     (["--until", "yesterday"], "--until expects a date like 2020-01-31, got 'yesterday'"),
+    (["--since", "20150301"], "--since expects a date like 2020-01-31, got '20150301'"),
     (["--since", "2021-03-01", "--until", "2021-02-01"], "--since 2021-03-01 is after --until 2021-02-01"),
     (["--updated-since", "last week"], "--updated-since expects a local date or time"),
     (["--updated-since", "2021-01-01T08:00:00+08:00"], "--updated-since takes local time without an offset"),

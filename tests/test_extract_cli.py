@@ -74,3 +74,34 @@ def test_source_and_cms_are_exclusive(tmp_path: Path) -> None:
                            "--cms", "vsb"], cwd=tmp_path)
     assert result.returncode == 2
     assert "not allowed with argument" in result.stderr
+
+
+def test_a_page_on_standard_input_gives_the_same_result_as_the_file(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from conftest import SAMPLE_NOW, clean_env
+
+    page = PAGES / "vsb_table_layout_gbk.html"
+    url = json.loads((PAGES / "vsb_table_layout_gbk.json").read_text(encoding="utf-8"))["url"]
+    from_file = run_archiver(["extract", str(page), "--url", url], cwd=tmp_path)
+
+    def from_stdin(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-m", "archiver", "extract", "-", *args], cwd=tmp_path,
+                              input=page.read_bytes(), capture_output=True,
+                              env=clean_env(ARCHIVER_NOW=SAMPLE_NOW), timeout=60)
+
+    piped = from_stdin("--url", url)
+    assert from_file.returncode == 0 and piped.returncode == 0
+    assert piped.stdout.decode("utf-8") == from_file.stdout
+    nameless = from_stdin()
+    assert nameless.returncode == 2
+    assert nameless.stderr == (b"archiver: error: a page read from standard input needs --url "
+                               b"(it declares no address)\n")
+
+
+def test_a_folder_is_named_as_a_folder(tmp_path: Path) -> None:
+    result = run_archiver(["extract", str(tmp_path)], cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (f"archiver: error: {tmp_path}: is a folder; extract reads one saved "
+                             "page (a file, or - for stdin)\n")

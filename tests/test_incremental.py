@@ -61,14 +61,13 @@ def archive(tmp_path_factory: pytest.TempPathFactory):
     with ReplicaServer(site) as server:
         first = start_archiver(["backfill", "hrbeu", "--report", "backfill.json", *FAST], folder, server.url)
         wait_for(lambda: lock.is_file() and lock.read_text().startswith("pid"), what="the lock")
-        began = time.monotonic()
         second = run_archiver(["crawl", *FAST], cwd=folder, proxy=server.url)
-        second_seconds = time.monotonic() - began
         out, err = first.communicate(timeout=600)
         yield {"site": site, "server": server, "folder": folder, "first": (first.returncode, out, err),
-               "second": second, "second_seconds": second_seconds}
+               "second": second}
 
 
+@pytest.mark.slow
 def test_backfill_archives_every_article(archive):
     code, out, err = archive["first"]
     assert code == 0, err[-3000:]
@@ -82,14 +81,18 @@ def test_backfill_archives_every_article(archive):
         assert [r["status"] for r in catalog.runs()] == ["finished"]
 
 
+@pytest.mark.slow
 def test_second_concurrent_run_exits_75_at_once(archive):
     second = archive["second"]
     assert second.returncode == 75
     assert "another archiver run is using" in second.stderr
     assert "archiver backfill hrbeu" in second.stderr
-    assert archive["second_seconds"] < 1.0
+    # It gave up before starting Scrapy (whose INFO log FAST turns on) and printed no summary;
+    # how long that takes is measured in bench/, not asserted here.
+    assert "[scrapy" not in second.stderr and second.stdout == ""
 
 
+@pytest.mark.slow
 def test_up_to_date_crawl_costs_robots_and_first_list_page(archive):
     server, folder = archive["server"], archive["folder"]
     before = snapshot(folder)
@@ -100,6 +103,7 @@ def test_up_to_date_crawl_costs_robots_and_first_list_page(archive):
     assert snapshot(folder) == before
 
 
+@pytest.mark.slow
 def test_seven_new_articles_are_all_that_is_fetched(archive):
     site, server, folder = archive["site"], archive["server"], archive["folder"]
     site.add_articles(7)
@@ -113,6 +117,7 @@ def test_seven_new_articles_are_all_that_is_fetched(archive):
     assert "articles new 7, updated 0" in result.stdout
 
 
+@pytest.mark.slow
 def test_recheck_window_rewrites_edited_article_in_place(archive):
     site, server, folder = archive["site"], archive["server"], archive["folder"]
     newest = site.article(site.count - 1).published
@@ -139,6 +144,7 @@ def test_recheck_window_rewrites_edited_article_in_place(archive):
         assert catalog.count("hrbeu") == 3007
 
 
+@pytest.mark.slow
 def test_backfill_killed_twice_resumes_to_identical_output(tmp_path: Path):
     site = ReplicaSite(articles=1000, seed=11)
     clean, killed = tmp_path / "clean", tmp_path / "killed"
@@ -208,7 +214,12 @@ def test_progress_bar_on_terminal_and_log_lines_otherwise(tmp_path: Path, write_
 def test_bad_option_values_exit_2(tmp_path: Path, write_sources):
     write_sources(HRBEU_YAML)
     for args, message in (
-        (["backfill", "hrbeu", "--since", "2021-13-01"], "invalid parse_day value"),
+        (["backfill", "hrbeu", "--since", "2021-13-01"],
+         "archiver: error: --since expects a date like 2020-01-31, got '2021-13-01'"),
+        (["backfill", "hrbeu", "--since", "2015-02-30"],
+         "archiver: error: --since expects a date like 2020-01-31, got '2015-02-30'"),
+        (["backfill", "hrbeu", "--until", "20150301"],
+         "archiver: error: --until expects a date like 2020-01-31, got '20150301'"),
         (["backfill", "hrbeu", "--since", "2021-02-01", "--until", "2021-01-01"], "is after --until"),
         (["crawl", "--recheck-days", "-1"], "--recheck-days must be 0 or more"),
         (["crawl", "-s", "NOEQUALS"], "-s expects NAME=VALUE"),

@@ -317,7 +317,7 @@ def test_attempts_are_bounded_and_media_retry_runs_on_demand(tmp_path: Path, wri
         assert media_rows(tmp_path)[image]["next_attempt"] is None  # given up: 2 attempts
         assert run_archiver(crawl, cwd=tmp_path, proxy=server.url, now="2021-12-31 00:00:00").returncode == 0
         assert image_requests() == 2
-        listing = run_archiver(["media", "hrbeu"], cwd=tmp_path)
+        listing = run_archiver(["media", "hrbeu", *settings], cwd=tmp_path)  # the crawls' limit
         assert listing.returncode == 0, listing.stderr
         assert f"failed image {image} (in {site.article(index).url}): http_404: HTTP status 404 " \
                "(attempts 2, no automatic retry)" in listing.stdout
@@ -334,6 +334,23 @@ def test_attempts_are_bounded_and_media_retry_runs_on_demand(tmp_path: Path, wri
     assert media_rows(tmp_path)[image]["state"] == "done"
     with Catalog(tmp_path / CATALOG) as catalog:
         assert [run["command"] for run in catalog.runs()] == ["crawl", "crawl", "crawl", "media", "media"]
+
+
+def test_a_medium_marked_by_repair_is_listed_as_retried_by_the_next_crawl(tmp_path: Path, write_sources):
+    """`verify --repair` marks a lost image failed with 0 attempts and no back-off: the next
+    crawl downloads it, and `media` says so (it used to say "no automatic retry")."""
+    site = ReplicaSite(articles=3, seed=2)
+    write_sources(HRBEU_YAML)
+    with ReplicaServer(site) as server:
+        assert run_archiver(["crawl", *FAST], cwd=tmp_path, proxy=server.url).returncode == 0
+        image, row = next((url, row) for url, row in media_rows(tmp_path).items() if row["state"] == "done")
+        (tmp_path / "output" / row["local_path"]).unlink()
+        assert run_archiver(["verify", "--repair"], cwd=tmp_path).returncode == 0
+        listing = run_archiver(["media", "hrbeu"], cwd=tmp_path)
+        assert "(attempts 0, retried by the next crawl)" in listing.stdout, listing.stdout
+        again = run_archiver(["crawl", "--recheck-days", "0", *FAST], cwd=tmp_path, proxy=server.url)
+    assert again.returncode == 0 and "media downloaded 1 " in again.stdout
+    assert media_rows(tmp_path)[image]["state"] == "done"
 
 
 # -- videos, switches and settings
@@ -418,10 +435,14 @@ def test_media_off_links_only_and_bad_media_settings_exit_2(tmp_path: Path, writ
     assert stored_files(tmp_path) == {}
     rows = media_rows(tmp_path)
     assert rows and {row["state"] for row in rows.values()} == {"linked"}
-    for value, message in (("abc", "must be a number, got 'abc'"), ("0", "must be at least 1, got '0'")):
+    # The type is checked with every other -s value (setting_checks), the range by MediaSettings.
+    for value, message in (
+        ("abc", "-s ARCHIVER_MEDIA_MAX_BYTES='abc': ARCHIVER_MEDIA_MAX_BYTES must be a whole number"),
+        ("0", "setting ARCHIVER_MEDIA_MAX_BYTES must be at least 1, got '0'"),
+    ):
         bad = run_archiver(["crawl", "-s", f"ARCHIVER_MEDIA_MAX_BYTES={value}"], cwd=tmp_path)
         assert bad.returncode == 2
-        assert f"archiver: error: setting ARCHIVER_MEDIA_MAX_BYTES {message}" in bad.stderr
+        assert f"archiver: error: {message}" in bad.stderr
         assert "Traceback" not in bad.stderr
 
 

@@ -80,3 +80,66 @@ def test_probe_says_when_a_page_has_no_article_links(tmp_path: Path) -> None:
                              proxy=server.url)
     assert probe.returncode == 1
     assert "no article links found on http://empty.example.edu.cn/xw.htm (CMS: generic)" in probe.stderr
+
+
+def test_add_to_appends_validates_and_refuses_an_existing_id(tmp_path: Path) -> None:
+    from conftest import HRBEU_YAML
+
+    sources = tmp_path / "sources.yaml"
+    # Comments and the other source stay as they are.
+    original = HRBEU_YAML.replace("sources:\n", "# my sites\nsources:\n")
+    sources.write_text(original, encoding="utf-8")
+    url = "http://yjszs.example.edu.cn/tzgg/tzgg.htm"
+    with ReplicaServer(template_class_site()) as server:
+        added = run_archiver(["probe", url, "--add-to", "sources.yaml"], cwd=tmp_path, proxy=server.url)
+        assert added.returncode == 0, added.stderr
+        assert added.stdout == "added source 'yjszs-example' in sources.yaml (2 sources)\n"
+        after_add = sources.read_text(encoding="utf-8")
+        again = run_archiver(["probe", url, "--add-to", "sources.yaml"], cwd=tmp_path, proxy=server.url)
+        replaced = run_archiver(["probe", url, "--add-to", "sources.yaml", "--replace", "--name", "扬大"],
+                                cwd=tmp_path, proxy=server.url)
+    assert after_add.startswith(original)
+    data = yaml.safe_load(after_add)["sources"]
+    assert list(data) == ["hrbeu", "yjszs-example"]
+    assert data["yjszs-example"]["list"] == {"items": "ul.newsList a[href]"}
+    assert "#   title: 研究生院召开导师培训会" in after_add
+    assert again.returncode == 2
+    assert again.stderr == ("archiver: error: sources.yaml: source 'yjszs-example' is already "
+                            "configured; pass --replace to overwrite it, or --id to add it under another id\n")
+    assert replaced.returncode == 0 and replaced.stdout.startswith("replaced source 'yjszs-example'")
+    final = sources.read_text(encoding="utf-8")
+    assert final == after_add.replace("name: 示例大学研究生招生网", "name: 扬大")
+
+
+def test_add_to_keeps_the_files_indentation_and_creates_a_missing_file(tmp_path: Path) -> None:
+    from conftest import HRBEU_YAML
+
+    wide = tmp_path / "wide.yaml"
+    wide.write_text(HRBEU_YAML.replace("\n", "\n  ").rstrip(" "), encoding="utf-8")  # ids at 4
+    with ReplicaServer(template_class_site()) as server:
+        url = "http://yjszs.example.edu.cn/tzgg/tzgg.htm"
+        run_archiver(["probe", url, "--add-to", "wide.yaml"], cwd=tmp_path, proxy=server.url)
+        created = run_archiver(["probe", url, "--add-to", "new.yaml", "--id", "yz"], cwd=tmp_path,
+                               proxy=server.url)
+    assert list(yaml.safe_load(wide.read_text(encoding="utf-8"))["sources"]) == ["hrbeu", "yjszs-example"]
+    assert "\n    yjszs-example:\n      name: " in wide.read_text(encoding="utf-8")
+    assert created.stdout == "created source 'yz' in new.yaml (1 sources)\n"
+    assert (tmp_path / "new.yaml").read_text(encoding="utf-8").startswith("sources:\n  yz:\n    name: ")
+
+
+def test_add_to_leaves_the_file_alone_when_the_probe_fails_or_the_file_is_bad(tmp_path: Path) -> None:
+    from conftest import HRBEU_YAML
+
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text(HRBEU_YAML, encoding="utf-8")
+    bad.write_text(HRBEU_YAML.replace("label:", "lable:"), encoding="utf-8")
+    with ReplicaServer(template_class_site()) as server:
+        failed = run_archiver(["probe", "http://gone.example.edu.cn/xw.htm", "--add-to", "good.yaml"],
+                              cwd=tmp_path, proxy=server.url)
+        refused = run_archiver(["probe", "http://yjszs.example.edu.cn/tzgg/tzgg.htm", "--add-to",
+                                "bad.yaml"], cwd=tmp_path, proxy=server.url)
+    assert failed.returncode == 1 and good.read_text(encoding="utf-8") == HRBEU_YAML
+    assert refused.returncode == 2
+    assert "bad.yaml: source 'hrbeu': unknown key 'lable' (did you mean 'label'?)" in refused.stderr
+    assert bad.read_text(encoding="utf-8") == HRBEU_YAML.replace("label:", "lable:")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml", "good.yaml"]

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from archiver.commands.common import add_crawl_options, execute
 from archiver.config import load_config
-from archiver.plan import CrawlPlan, parse_day
+from archiver.plan import CrawlPlan, parse_days
 
 NAME = "backfill"
 
@@ -21,9 +20,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "command resumes without fetching what is done.",
     )
     parser.add_argument("source", metavar="SOURCE", help="source id from the sources file")
-    parser.add_argument("--since", type=parse_day, default=None, metavar="YYYY-MM-DD",
+    parser.add_argument("--since", default=None, metavar="YYYY-MM-DD",
                         help="only articles published on or after this day")
-    parser.add_argument("--until", type=parse_day, default=None, metavar="YYYY-MM-DD",
+    parser.add_argument("--until", default=None, metavar="YYYY-MM-DD",
                         help="only articles published on or before this day")
     parser.add_argument("--max-pages", type=int, default=None, metavar="N",
                         help="walk at most N list pages")
@@ -34,9 +33,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
+    since, until = parse_days(args.since, args.until)
     config = load_config(args.config)
-    plan = CrawlPlan(mode="backfill", since=args.since, until=args.until,
+    plan = CrawlPlan(mode="backfill", since=since, until=until,
                      max_pages=args.max_pages, refresh=args.refresh)
-    # On a terminal the progress bar replaces per-article log lines (cron keeps them).
-    quiet = {"LOG_LEVEL": "WARNING"} if sys.stderr.isatty() else {}
-    return execute(args, NAME, config.select([args.source]), plan, {**config.settings(), **quiet})
+    return execute(args, NAME, config.select([args.source]), plan, config.settings())

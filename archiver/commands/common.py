@@ -13,19 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from archiver.catalog import Catalog, default_catalog_path
+from archiver.commands.errors import UsageError
 from archiver.clock import archive_time
 from archiver.config import Source
 from archiver.disk import disk_error
 from archiver.lock import OutputLock
+from archiver.logs import add_log_options, log_settings
 from archiver.plan import CrawlPlan
 from archiver.report import RunReport
 from archiver.storage import probe_writable
 
 DEFAULT_OUTPUT = "output"
-
-
-class UsageError(Exception):
-    """A command-line value is malformed (exit code 2)."""
 
 
 def parse_setting_overrides(pairs: Iterable[str]) -> dict[str, str]:
@@ -37,6 +35,39 @@ def parse_setting_overrides(pairs: Iterable[str]) -> dict[str, str]:
             raise UsageError(f"-s expects NAME=VALUE, got {pair!r}")
         overrides[name.strip()] = value
     return overrides
+
+
+def checked_overrides(pairs: Iterable[str]) -> dict[str, str]:
+    """`-s` values whose types are checked now (UsageError), not when Scrapy reads them."""
+    from archiver.setting_checks import SettingError, check_overrides
+
+    overrides = parse_setting_overrides(pairs)
+    try:
+        warnings = check_overrides(overrides)
+    except SettingError as exc:
+        raise UsageError(str(exc)) from None
+    for warning in warnings:
+        print(f"archiver: warning: {warning}", file=sys.stderr)
+    return overrides
+
+
+def check_output_folder(output: str | os.PathLike[str]) -> None:
+    """`--output` names a folder (created when missing); an existing file there is a usage
+    error, said in those words rather than as "no such folder" or a failed mkdir."""
+    if Path(output).exists() and not Path(output).is_dir():
+        raise UsageError(f"{output}: is a file, not a folder (--output names the archive folder)")
+
+
+def check_file_option(option: str, value: str | None) -> None:
+    """A `--report`/`--log-file` FILE must be creatable: refused before the crawl, not after
+    it (a folder there, or a missing parent folder, used to end a finished crawl in a traceback)."""
+    if value is None:
+        return
+    path = Path(value)
+    if path.is_dir():
+        raise UsageError(f"{option} {value}: is a folder; give a file name")
+    if not path.parent.is_dir():
+        raise UsageError(f"{option} {value}: no such folder {path.parent}")
 
 
 def add_crawl_options(parser: argparse.ArgumentParser) -> None:
@@ -52,6 +83,7 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
         "-s", "--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
         help="Scrapy setting, as for `scrapy crawl` (repeatable)",
     )
+    add_log_options(parser)
 
 
 def execute(args: argparse.Namespace, command: str, sources: list[Source], plan: CrawlPlan,
@@ -64,10 +96,13 @@ def execute(args: argparse.Namespace, command: str, sources: list[Source], plan:
     during the run stops it (`archiver.disk`, exit 74).
     """
     archive_time()  # a malformed ARCHIVER_NOW is a usage error before any request is made
+    check_output_folder(args.output)
+    check_file_option("--report", args.report)
+    check_file_option("--log-file", getattr(args, "log_file", None))
     with writable_lock(args.output, " ".join(["archiver", command, *(s.id for s in sources)])):
         from archiver.runner import build_settings, run_crawls
 
-        overrides = {**(extra_settings or {}), **parse_setting_overrides(args.settings)}
+        overrides = {**log_settings(args), **(extra_settings or {}), **checked_overrides(args.settings)}
         catalog_path = Path(args.catalog) if args.catalog else default_catalog_path(args.output)
         overrides["ARCHIVER_CATALOG"] = str(catalog_path)
         settings = build_settings(overrides, output=args.output, config=getattr(args, "config", None))

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from archiver.commands.common import add_crawl_options, execute
+from archiver.commands.common import add_crawl_options, check_output_folder, execute
 from archiver.config import ListRules, Source
 from archiver.plan import CrawlPlan
 from archiver.replica import ReplicaServer, ReplicaSite
@@ -23,7 +23,6 @@ FAST_SETTINGS = {
     "AUTOTHROTTLE_ENABLED": False,
     "DOWNLOAD_DELAY": 0,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
-    "LOG_LEVEL": "WARNING",
 }
 
 
@@ -56,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if args.articles < 1:
         print("archiver: error: --articles must be at least 1", file=sys.stderr)
         return 2
+    check_output_folder(args.output)  # before the replica starts, not after
     site = ReplicaSite(articles=args.articles, seed=args.seed)
     with ReplicaServer(site) as server:
         print(f"Replica site with {args.articles} articles at {server.url} "

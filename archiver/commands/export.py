@@ -11,7 +11,8 @@ from archiver.catalog import default_catalog_path
 from archiver.commands.common import DEFAULT_OUTPUT
 from archiver.config import CONFIG_ENV, DEFAULT_CONFIG_NAME, Source, load_config
 from archiver.export import FORMATS, WRITERS, ArchiveExport, ExportError, ExportQuery, write_records
-from archiver.export.query import parse_days, parse_local_time
+from archiver.export.query import parse_local_time
+from archiver.plan import parse_days
 from archiver.export.target import STDOUT, open_target
 from archiver.export.writers import check_format_available
 

@@ -19,7 +19,7 @@ from lxml.etree import ParserError
 
 from archiver.clock import archive_time
 from archiver.cms import PRESETS
-from archiver.commands.common import UsageError
+from archiver.commands.errors import UsageError
 from archiver.config import Source, load_config
 from archiver.extract import ExtractionError, decode_html, extract_article
 from archiver.normalize import NormalisedArticle, normalise_article
@@ -27,6 +27,7 @@ from archiver.render import render_article
 
 NAME = "extract"
 EXIT_NOT_ARTICLE = 1
+STDIN = "-"
 # Where pages declare their own address (VSB's `<meta name="Url">` included).
 _DECLARED_URL = (
     "//link[@rel='canonical']/@href",
@@ -43,7 +44,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "crawl would write, or with --json the fields: title, published, paragraphs, text, "
         "markdown, images, attachments, cms. Exit code 1 when the page has no article.",
     )
-    parser.add_argument("file", metavar="FILE.html", help="saved page (UTF-8 with or without BOM, or GBK)")
+    parser.add_argument("file", metavar="FILE.html",
+                        help="saved page (UTF-8 with or without BOM, or GBK); - reads standard input")
     parser.add_argument("--url", default=None,
                         help="the page's address, for links, images and the file name "
                         "(default: the page's canonical URL, else the file's path)")
@@ -60,12 +62,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     path = Path(args.file)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    data = read_page(args.file)
     html = decode_html(data)
-    url = args.url or declared_url(html) or path.resolve().as_uri()
+    url = args.url or declared_url(html) or (None if args.file == STDIN else path.resolve().as_uri())
+    if url is None:
+        raise UsageError("a page read from standard input needs --url (it declares no address)")
     source = load_config(args.config).select([args.source])[0] if args.source else default_source(url, args.cms)
     try:
         article = normalise_article(extract_article(html, url, source.preset, source.article))
@@ -79,6 +80,20 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.buffer.write(out.encode("utf-8"))
     sys.stdout.flush()
     return 0
+
+
+def read_page(name: str) -> bytes:
+    """The page's bytes from the file `name`, or from standard input for `-`; a folder or an
+    unreadable file is a usage error in those words."""
+    if name == STDIN:
+        return sys.stdin.buffer.read()
+    path = Path(name)
+    if path.is_dir():
+        raise UsageError(f"{path}: is a folder; extract reads one saved page (a file, or - for stdin)")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
 def article_fields(article: NormalisedArticle) -> dict[str, Any]:

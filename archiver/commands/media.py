@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from archiver.catalog import Catalog, default_catalog_path
-from archiver.commands.common import add_crawl_options, execute
+from archiver.catalog import Catalog, MediaRecord, default_catalog_path
+from archiver.commands.common import UsageError, add_crawl_options, execute, parse_setting_overrides
 from archiver.config import load_config
 from archiver.plan import CrawlPlan
 
@@ -45,11 +45,33 @@ def run(args: argparse.Namespace) -> int:
         for kind, states in summary.items()
     )
     print(f"{source.id}: media {counts or 'none'}")
+    max_attempts = _max_attempts(args.settings)
     for article_url, records in failed:
         for record in records:
-            retry = f", next try {record.next_attempt}" if record.next_attempt else ", no automatic retry"
             print(f"failed {record.kind} {record.url} (in {article_url}): {record.last_error} "
-                  f"(attempts {record.attempts}{retry})")
+                  f"(attempts {record.attempts}, {retry_note(record, max_attempts)})")
     if args.retry and failed and code == 0:
         return EXIT_STILL_FAILING
     return code
+
+
+def retry_note(record: MediaRecord, max_attempts: int) -> str:
+    """What the next crawl does with a failed medium, by the rule it applies (media/policy.py):
+    a row without a back-off time that has attempts left (e.g. marked by `verify --repair`)
+    is downloaded by the next crawl."""
+    if record.attempts >= max_attempts:
+        return "no automatic retry"
+    if record.next_attempt:
+        return f"next try {record.next_attempt}"
+    return "retried by the next crawl"
+
+
+def _max_attempts(pairs: list[str]) -> int:
+    """ARCHIVER_MEDIA_MAX_ATTEMPTS as a crawl with these `-s` values would use it."""
+    from archiver.media.options import MediaSettings, MediaSettingsError
+    from archiver.runner import build_settings
+
+    try:
+        return MediaSettings.from_settings(build_settings(parse_setting_overrides(pairs))).max_attempts
+    except MediaSettingsError as exc:
+        raise UsageError(str(exc)) from None

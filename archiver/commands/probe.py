@@ -14,6 +14,7 @@ import sys
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
@@ -62,6 +63,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--cms", default="auto", choices=[n for n in PRESETS],
                         help="CMS preset (default auto: recognise it)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
+    parser.add_argument("--add-to", metavar="FILE", default=None,
+                        help="add the source to the sources file FILE (created if missing; "
+                        "validated, written atomically) instead of printing it")
+    parser.add_argument("--replace", action="store_true",
+                        help="with --add-to: replace a source of the same id")
     return parser
 
 
@@ -81,10 +87,24 @@ def run(args: argparse.Namespace) -> int:
               "set list.items by hand", file=sys.stderr)
         return EXIT_FAILED
     article, problem = first_article(reading, preset, args.timeout)
-    source_yaml = proposal(args, listing, doc, preset, reading, article)
-    sys.stdout.buffer.write((source_yaml + preview(reading, article, problem)).encode("utf-8"))
+    source_yaml = proposal(args, listing, doc, preset, reading, article) + preview(reading, article, problem)
+    if args.add_to and article is not None:
+        return _add_to(args, listing, source_yaml)
+    sys.stdout.buffer.write(source_yaml.encode("utf-8"))
     sys.stdout.flush()
+    if args.add_to:
+        print(f"archiver: nothing added to {args.add_to}: no article could be extracted", file=sys.stderr)
     return 0 if article is not None else EXIT_FAILED
+
+
+def _add_to(args: argparse.Namespace, listing: Page, source_yaml: str) -> int:
+    """Add the proposal (everything after its `sources:` line) to the file; print what was done."""
+    from archiver.sources_edit import add_source
+
+    entry = source_yaml.split("\n", 1)[1]
+    source = args.id or source_id(urlsplit(listing.url).hostname or "")
+    print(add_source(Path(args.add_to), source, entry, args.replace))
+    return 0
 
 
 def fetch(url: str, timeout: float) -> Page:

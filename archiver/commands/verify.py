@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from archiver.catalog import Catalog, CatalogError, default_catalog_path
 from archiver.clock import archive_time
-from archiver.commands.common import DEFAULT_OUTPUT, UsageError, writable_lock
+from archiver.commands.common import DEFAULT_OUTPUT, UsageError, check_output_folder, writable_lock
 from archiver.config import CONFIG_ENV, DEFAULT_CONFIG_NAME, Source, load_config
 from archiver.render import format_timestamp
 
@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     if args.prune_orphans and not args.repair:
         raise UsageError("--prune-orphans only works with --repair")
     output = Path(args.output)
+    check_output_folder(output)
     if not output.is_dir():
         raise UsageError(f"{output}: no archive here (no such folder)")
     configured = _configured(args.config)
@@ -136,10 +137,11 @@ def _configured(explicit: str | None) -> dict[str, Source]:
 def _sources(catalog: Catalog, configured: dict[str, Source], requested: list[str],
              output: Path) -> list[str]:
     """The sources to check: those asked for, else every one the catalog or the sources file
-    knows. A folder alone does not make a source (it may be someone else's)."""
+    knows and this folder holds. A folder alone does not make a source (it may be someone
+    else's), nor does the sources file of the current folder when -o names another archive."""
     in_catalog = [row[0] for row in catalog.db.execute("SELECT DISTINCT source FROM articles")]
-    if not requested:
-        return sorted(set(in_catalog) | set(configured))
+    if not requested:  # configured sources only where this archive has them (not another's)
+        return sorted(set(in_catalog) | {s for s in configured if (output / s).is_dir()})
     for source in requested:
         if not source.replace("_", "").replace("-", "").isalnum():
             raise UsageError(f"--source {source!r}: source ids are letters, digits, '-' or '_'")

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from archiver.dates import CHINA_TZ
-from archiver.plan import parse_day
 
 
 class ExportError(Exception):
@@ -52,14 +51,6 @@ class ExportQuery:
         if self.changed_since is None:
             return True
         return (updated or archived) >= self.changed_since
-
-
-def parse_days(since: str | None, until: str | None) -> tuple[date | None, date | None]:
-    """`--since`/`--until` values (`YYYY-MM-DD`); a bad one is a PlanError (exit 2)."""
-    return (
-        parse_day(since, "since") if since is not None else None,
-        parse_day(until, "until") if until is not None else None,
-    )
 
 
 def parse_local_time(text: str, option: str) -> datetime:
