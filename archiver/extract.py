@@ -31,6 +31,7 @@ from archiver.cleanup import IMAGE_SCHEMES, absolute_url
 from archiver.cms.base import Preset
 from archiver.cms.detect import resolve_preset
 from archiver.cms.generic import GenericUnavailable
+from archiver.cms.viewers import DOCUMENT_ATTR, embed_documents
 from archiver.config import ArticleRules
 from archiver.dates import find_date, iter_dates
 from archiver.css import select
@@ -38,6 +39,18 @@ from archiver.css import select
 _WS = re.compile(r"\s+")
 # "标题-某某大学新闻网", "标题_学院", "标题 | 网站": the site name follows the last separator.
 _TITLE_SUFFIX = re.compile(r"\s*(?:-|_|\||—|－)\s*[^-_|—－]*$")
+_TITLE_SEPARATOR = re.compile(r"\s*(?:-|_|\||—|－)")
+# A `<title>` part that names the site rather than the article: 某某大学, 某某学院, 某某新闻网 …
+_INSTITUTION = re.compile(
+    r"(?:大学|学院|学校|研究生院|研究院|研究所|中心|实验室|网|系|部|处|办公室|委员会|"
+    r"University|College|School|Institute)\s*$",
+    re.IGNORECASE,
+)
+_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+_NOT_TEXT = frozenset("script style noscript head title".split())
+# A title is at least this long and at most this long (in characters).
+MIN_TITLE_CHARS = 2
+MAX_TITLE_CHARS = 120
 # Text that only labels an attachment link: 附件【…】已下载 N 次, 附件1：, 相关附件 …
 _ATTACHMENT_LABEL = re.compile(
     r"^(?:相关附件|附件下载|附件|下载|已下载|次|点击|[\s\d:：、,，.。;；()（）【】\[\]<>《》—-])*$"
@@ -51,6 +64,8 @@ FILE_EXTENSIONS = frozenset(
 _BLOCKS = frozenset("p div li td th dd dt h1 h2 h3 h4 h5 h6 section blockquote center".split())
 # How far before the body (in characters of text) an undeclared date may sit.
 DATE_WINDOW = 300
+# Share of an outer body container's text a nested copy must hold to be the body instead.
+INNER_SHARE = 0.5
 # Image attributes that hold the real picture when `src` is a placeholder or missing.
 _LAZY_SRC = ("data-src", "data-original", "orisrc")
 
@@ -234,6 +249,7 @@ def extract_article(
     area = _first(doc, preset.article_area)
     area = doc if area is None else area
     embed_videos(doc, url, preset)
+    embed_documents(doc, url, preset)
     for selector in preset.strip:
         for node in select(doc, selector):
             node.drop_tree()
@@ -247,7 +263,7 @@ def extract_article(
     _load_lazy_images(body)
     attachments = extract_attachments(area, body, url, preset)
     remove_attachment_blocks(body, url, attachments, preset)
-    title = extract_title(doc, anchor, preset, rules)
+    title = extract_title(doc, anchor, preset, rules, body)
     if not title:
         raise ExtractionError("no_title", f"no article title found on {url}")
     return ExtractedArticle(
@@ -268,7 +284,9 @@ def find_body(
 
     The configured or preset body container holding content comes first, else the preset's
     heuristic. When the template nests the container in a copy of itself (VSB: `v_news_content` inside
-    `v_news_content`, the outer one also holding prev/next links), the innermost copy is the body.
+    `v_news_content`, the outer one also holding prev/next links), the innermost copy that still
+    holds the article is the body: a block pasted into an article from another VSB page brings its
+    own small `v_news_content`, which is not the article (see `_holds_article`).
     """
     selectors = (rules.body,) if rules.body else preset.body
     for selector in selectors:
@@ -276,7 +294,7 @@ def find_body(
         if matches:
             body = matches[0]
             for node in matches[1:]:
-                if _contains(body, node):
+                if _contains(body, node) and _holds_article(node, body):
                     body = node
             return body, body
     if preset.body_finder is not None and not rules.body:
@@ -284,11 +302,18 @@ def find_body(
     return None
 
 
-def extract_title(doc: HtmlElement, body: HtmlElement, preset: Preset, rules: ArticleRules) -> str:
+def extract_title(
+    doc: HtmlElement, body: HtmlElement, preset: Preset, rules: ArticleRules, content: HtmlElement | None = None
+) -> str:
     """Meta tag, then a heading before the body, then the `<title>` without its site suffix.
 
     Of several headings, the one the `<title>` starts with wins: templates also use `h2`/`.title`
-    for column names and banners, but the browser title repeats the article's.
+    for column names and banners, but the browser title repeats the article's. Templates nobody
+    wrote a selector for put the heading anywhere (a `td.titlestyle1234` of an older component,
+    an unclassed `<td>`, an `<h4>` outside the form), so next comes any element before the body
+    whose whole text the `<title>` begins with (`title_named_element`), then a title block that
+    opens the body itself (`content`, which loses it). Last, the `<title>` minus its site suffix,
+    which may have two parts (`标题-学院名-大学名`).
     """
     if rules.title:
         return _text(_first(doc, (rules.title,)))
@@ -308,9 +333,75 @@ def extract_title(doc: HtmlElement, body: HtmlElement, preset: Preset, rules: Ar
     for text in candidates:
         if page_title.startswith(text):
             return text
+    leading = _leading_title(content, page_title) if content is not None else None
+    if leading is not None:
+        text = _text(leading)
+        leading.drop_tree()
+        return text
+    named = title_named_element(doc, body, page_title)
+    if named:
+        return named
     if candidates:
         return candidates[0]
-    return _TITLE_SUFFIX.sub("", page_title) or page_title
+    return strip_site_suffix(page_title)
+
+
+def title_named_element(doc: HtmlElement, body: HtmlElement, page_title: str) -> str:
+    """The text of the element before the body that the `<title>` begins with, followed by
+    nothing or a separator (so a menu entry that is only a prefix of the heading loses to it);
+    compared case-insensitively, since some templates upper-case the `<title>`. The longest
+    match wins, then the one nearest the body."""
+    best = ""
+    for node in _elements_before(doc, body):
+        text = _text(node)
+        if len(text) >= len(best) and len(text) >= MIN_TITLE_CHARS and _titles(page_title, text):
+            best = text
+    return best
+
+
+def strip_site_suffix(page_title: str) -> str:
+    """`标题-学院名-大学名` → `标题`: the last part always, and parts before it while they name an
+    institution (`…学院`, `…大学`, `…网` …)."""
+    title = _TITLE_SUFFIX.sub("", page_title) or page_title
+    while True:
+        match = _TITLE_SUFFIX.search(title)
+        if match is None or match.start() == 0 or not _INSTITUTION.search(match.group()):
+            return title
+        title = title[: match.start()]
+
+
+def _titles(page_title: str, text: str) -> bool:
+    """Whether `page_title` is `text`, or `text` followed by a site suffix."""
+    head, rest = page_title[: len(text)], page_title[len(text):]
+    return head.casefold() == text.casefold() and (not rest or bool(_TITLE_SEPARATOR.match(rest)))
+
+
+def _elements_before(doc: HtmlElement, body: HtmlElement) -> Iterable[HtmlElement]:
+    """Elements of the page's `<body>` that come before `body` and do not contain it."""
+    page = doc.find("body")
+    for node in (page if page is not None else doc).iter():
+        if node is body:
+            return
+        if isinstance(node.tag, str) and node.tag not in _NOT_TEXT and not _contains(node, body):
+            yield node
+
+
+def _leading_title(content: HtmlElement, page_title: str) -> HtmlElement | None:
+    """A title block that opens the body, with no text before it: a heading the `<title>` begins
+    with, or any block whose class names it a title (`p.content_title`)."""
+    for node in content.iter():
+        if node is content or not isinstance(node.tag, str):
+            continue
+        text = _text(node)
+        if not text:
+            continue
+        titled = "title" in (node.get("class") or "").lower()
+        if titled or (node.tag in _HEADINGS and _titles(page_title, text)):
+            short = len(text) <= MAX_TITLE_CHARS
+            return node if short and not _text_before(content, node) else None
+        if clean_text(node.text or "") or node.tag in _HEADINGS:
+            return None  # text comes first
+    return None
 
 
 def extract_date(
@@ -357,8 +448,11 @@ def extract_images(body: HtmlElement, url: str) -> list[str]:
 def extract_attachments(
     area: HtmlElement, body: HtmlElement, url: str, preset: Preset
 ) -> list[Attachment]:
-    """Attachments in document order, each URL once: the preset's attachment links and file
-    viewers in the article area, and links in the body to files (`.pdf`, `.docx` …)."""
+    """Attachments in document order, each URL once: the preset's attachment links (whose URL
+    form is a download: VSB `download.jsp`) and documents of viewers in the article area, and
+    links in the body whose target or text is a file (`.pdf`, `附件1：申请表.docx`). A link is not
+    an attachment for being marked up like one: the WebPlus editor puts `sudyfile-attr` on
+    every link, also on a link to another article."""
     found: dict[str, tuple[int, Attachment]] = {}
     order = _document_order(area)
 
@@ -366,16 +460,14 @@ def extract_attachments(
         if href and name and href not in found:
             found[href] = (order.get(node, len(order)), Attachment(name=name, href=href))
 
+    for node in area.xpath(f".//a[@{DOCUMENT_ATTR}]"):
+        add(node, _absolute(url, node.get("href")), node.get(DOCUMENT_ATTR))
     for link in _select(area, preset.attachment_links):
         href = _absolute(url, link.get("href"))
         add(link, href, _text(link) or _sudyfile_title(link) or _file_name(href))
-    for selector, attribute in preset.file_embeds:
-        for node in select(area, selector):
-            href = _absolute(url, node.get(attribute))
-            add(node, href, _sudyfile_title(node) or _text(node) or _file_name(href))
     for link in body.iter("a"):
         href = _absolute(url, link.get("href"))
-        if _is_file(href):
+        if _is_file(href) or _is_file(_text(link)):
             add(link, href, _text(link) or _sudyfile_title(link) or _file_name(href))
     return [attachment for _, attachment in sorted(found.values(), key=lambda pair: pair[0])]
 
@@ -387,17 +479,22 @@ def remove_attachment_blocks(
 
     An attachment link (or file viewer) goes with its paragraph when the rest of that paragraph
     only labels it (`附件【…】已下载次`), and a label-only paragraph (`附件：`) just before such a
-    paragraph goes too. A link inside a sentence stays, as the reader saw it.
+    paragraph goes too. A link inside a sentence stays, as the reader saw it. So does the link
+    that stands for a viewer's document: it tells the reader what the article is. A link the site
+    disabled (`href="javascript:;"`) whose text is a file name is an attachment that cannot be
+    fetched: its paragraph goes too.
     """
     hrefs = {a.href for a in attachments}
-    attributes = ("href", *(attribute for _, attribute in preset.file_embeds))
 
     def is_attachment(node: HtmlElement) -> bool:
-        return isinstance(node.tag, str) and any(
-            _absolute(url, node.get(a)) in hrefs for a in attributes if node.get(a)
-        )
+        if node.tag != "a" or node.get(DOCUMENT_ATTR) is not None:
+            return False
+        href = _absolute(url, node.get("href"))
+        return href in hrefs if href else _is_file(_text(node))
 
-    for node in [n for n in body.iter() if is_attachment(n)]:
+    for node in [n for n in body.iter("a") if is_attachment(n)]:
+        if not _contains(body, node):
+            continue  # its paragraph went with an earlier link to the same file
         block = _enclosing_block(node, body)
         if block is None:
             node.drop_tree()
@@ -434,13 +531,24 @@ def clean_text(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
+def _holds_article(inner: HtmlElement, outer: HtmlElement) -> bool:
+    """Whether a copy of the body container nested in another holds the article: at least
+    `INNER_SHARE` of the outer one's text, or every picture and document when it has no text."""
+    outer_text = len(clean_text(outer.text_content()))
+    if outer_text:
+        return len(clean_text(inner.text_content())) >= INNER_SHARE * outer_text
+    return _media_count(inner) >= _media_count(outer)
+
+
+def _media_count(node: HtmlElement) -> int:
+    return sum(1 for _ in node.iter("img", "video")) + len(node.xpath(f".//*[@{DOCUMENT_ATTR}]"))
+
+
 def _has_content(node: HtmlElement, preset: Preset) -> bool:
     """Text, a picture, a video or an embedded file: a PDF-only body is still a body."""
     if clean_text(node.text_content()):
         return True
-    if any(True for _ in node.iter("img", "video")):
-        return True
-    return any(select(node, selector) for selector, _ in preset.file_embeds)
+    return _media_count(node) > 0
 
 
 def _load_lazy_images(body: HtmlElement) -> None:
@@ -486,7 +594,8 @@ def _absolute(url: str, href: str | None) -> str:
 
 
 def _is_file(href: str) -> bool:
-    path = urlsplit(href).path.lower()
+    """Whether a URL, or a link text such as `附件1：申请表.doc`, names a file."""
+    path = urlsplit(href).path.lower() if "://" in href else href.strip().lower()
     return "." in path.rsplit("/", 1)[-1] and path.rsplit(".", 1)[-1] in FILE_EXTENSIONS
 
 

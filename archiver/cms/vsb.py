@@ -46,6 +46,7 @@ VSB = Preset(
         f"{FORM} [id^=vsb_content]",
         ".v_news_content",
         "[id^=vsb_content]",
+        FORM,  # templates of custom fields only (faculty profiles): the form is the body
     ),
     article_area=(FORM,),
     attachment_links=('a[href*="download.jsp"]',),

@@ -35,7 +35,7 @@ WEBPLUS = Preset(
     date_regions=(".arti_update", ".Article_PublishDate", ".arti_metas", ".arti-update"),
     body=(".wp_articlecontent", ".Article_Content", ".read"),
     article_area=("[portletmode=simpleArticleAttri]", ".article", ".infobox"),
-    attachment_links=("a[sudyfile-attr]", 'a[href*="/_upload/article/files/"]'),
+    attachment_links=('a[href*="/_upload/article/files/"]',),
     file_embeds=(("div.wp_pdf_player[pdfsrc]", "pdfsrc"),),
     video_embeds=(("div.wp_video_player[sudy-wp-src]", "sudy-wp-src"),),
     strip=("script", "style", 'img[src*="/_ueditor/"][src*="icon_"]'),
