@@ -457,8 +457,14 @@ def extract_attachments(
     order = _document_order(area)
 
     def add(node: HtmlElement, href: str, name: str) -> None:
-        if href and name and href not in found:
+        """Each URL once, at its first link; named by the first link that has a text (an icon
+        link to the file usually comes before the text link)."""
+        if not href or not name:
+            return
+        if href not in found:
             found[href] = (order.get(node, len(order)), Attachment(name=name, href=href))
+        elif found[href][1].name == _file_name(href) and _text(node):
+            found[href] = (found[href][0], Attachment(name=_text(node), href=href))
 
     for node in area.xpath(f".//a[@{DOCUMENT_ATTR}]"):
         add(node, _absolute(url, node.get("href")), node.get(DOCUMENT_ATTR))
@@ -467,7 +473,7 @@ def extract_attachments(
         add(link, href, _text(link) or _sudyfile_title(link) or _file_name(href))
     for link in body.iter("a"):
         href = _absolute(url, link.get("href"))
-        if _is_file(href) or _is_file(_text(link)):
+        if link.get(DOCUMENT_ATTR) is None and (_is_file(href) or _is_file(_text(link))):
             add(link, href, _text(link) or _sudyfile_title(link) or _file_name(href))
     return [attachment for _, attachment in sorted(found.values(), key=lambda pair: pair[0])]
 
