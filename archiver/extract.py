@@ -64,6 +64,8 @@ FILE_EXTENSIONS = frozenset(
 _BLOCKS = frozenset("p div li td th dd dt h1 h2 h3 h4 h5 h6 section blockquote center".split())
 # How far before the body (in characters of text) an undeclared date may sit.
 DATE_WINDOW = 300
+# A page without a body that lists this many article links is a list page.
+MIN_LIST_ITEMS = 3
 # Share of an outer body container's text a nested copy must hold to be the body instead.
 INNER_SHARE = 0.5
 # Image attributes that hold the real picture when `src` is a placeholder or missing.
@@ -258,7 +260,7 @@ def extract_article(
     except GenericUnavailable as exc:
         raise ExtractionError("generic_unavailable", str(exc)) from exc
     if found is None:
-        raise ExtractionError("no_body", f"no article body found on {url}")
+        raise _no_body(doc, url, preset)
     body, anchor = found
     _load_lazy_images(body)
     attachments = extract_attachments(area, body, url, preset)
@@ -275,6 +277,15 @@ def extract_article(
         attachments=attachments,
         cms=preset.name,
     )
+
+
+def _no_body(doc: HtmlElement, url: str, preset: Preset) -> ExtractionError:
+    """Why a page has no body: it is a list page (a pager link that went astray, a column
+    linked as if it were an article), or simply no article."""
+    items = len(select(doc, preset.list_items)) if preset.list_items else 0
+    if items >= MIN_LIST_ITEMS or (items and preset.next_page and select(doc, preset.next_page)):
+        return ExtractionError("list_page", f"{url} is a list page ({items} article links), not an article")
+    return ExtractionError("no_body", f"no article body found on {url}")
 
 
 def find_body(

@@ -27,6 +27,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from archiver.catalog import Catalog, default_catalog_path
+from archiver.cms.pager import is_pager_text
 from archiver.clock import archive_time
 from archiver.config import Source, load_config
 from archiver.dates import find_date
@@ -233,6 +234,11 @@ class NewsSpider(scrapy.Spider):
     def _article_url(self, response: TextResponse, link: Selector) -> str | None:
         href = (link.attrib.get("href") or "").strip()
         if not href or href.startswith(("javascript:", "#", "mailto:")):
+            return None
+        if is_pager_text(link.xpath("string()").get() or ""):
+            # A pager inside the list container: fetched as an article it would fail, and
+            # would make the real next-page request a duplicate, so paging would stop.
+            self.crawler.stats.inc_value("archiver/list_pager_links_skipped")
             return None
         url = response.urljoin(href)
         if not self._on_site(url):
