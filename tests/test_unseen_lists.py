@@ -83,3 +83,28 @@ def test_a_list_page_reached_as_an_article_is_reported_as_a_list_page() -> None:
         assert str(exc) == f"{url} is a list page ({PER_PAGE} article links), not an article"
     else:
         raise AssertionError("a list page was read as an article")
+
+
+def test_probe_on_an_article_says_so_and_names_its_columns_list(tmp_path: Path) -> None:
+    vsb = StaticSite("soc.example.edu.cn")
+    vsb.add("/info/1022/4410.htm", (FIXTURES / "pages" / "vsb_title_h4_upper.html").read_bytes())
+    with ReplicaServer(vsb) as server:
+        probe = run_archiver(["probe", "http://soc.example.edu.cn/info/1022/4410.htm"], cwd=tmp_path,
+                             proxy=server.url)
+    assert probe.returncode == 1
+    assert probe.stdout == ""
+    assert probe.stderr == (
+        "archiver: http://soc.example.edu.cn/info/1022/4410.htm is an article page (PhD Candidate), "
+        "not a list: its column's list is http://soc.example.edu.cn/people.htm\n")
+
+
+def test_probe_on_a_webplus_article_names_the_list_of_the_column_in_its_url(tmp_path: Path) -> None:
+    webplus = StaticSite("ai.example.edu.cn")
+    webplus.add("/2024/0510/c1234a600001/page.htm",
+                (FIXTURES / "pages" / "webplus_editor_links.html").read_bytes())
+    with ReplicaServer(webplus) as server:
+        probe = run_archiver(["probe", "http://ai.example.edu.cn/2024/0510/c1234a600001/page.htm"],
+                             cwd=tmp_path, proxy=server.url)
+    assert probe.returncode == 1
+    assert "is an article page (2024年暑期学校报名开始), not a list: its column's list is " \
+        "http://ai.example.edu.cn/1234/list.htm" in probe.stderr

@@ -26,7 +26,7 @@ WEBPLUS = Preset(
         "sudyfile-attr",
         "/_upload/article/",
     ),
-    article_url=r"/c\d+a\d+/page\.(?:htm|html|psp|jsp)\b",
+    article_url=r"/c\d+a\d+/pagem?\.(?:htm|html|psp|jsp)\b",
     list_items=f"{LIST} a[href]",
     next_page='.wp_paging a.next[href]:not([href^="javascript"])',
     title_meta=(),

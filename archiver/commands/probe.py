@@ -21,6 +21,7 @@ from lxml.html import HtmlElement
 from archiver import __version__
 from archiver.cms import PRESETS, detect_preset
 from archiver.cms.base import Preset
+from archiver.cms.column import column_list_url, is_article_url
 from archiver.cms.listing import ListReading, read_list
 from archiver.config import ArticleRules
 from archiver.extract import ExtractionError, decode_html, extract_article, parse_html
@@ -75,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
     if preset.name == "auto":
         preset = detect_preset(listing.html)
     doc = parse_html(listing.html)
+    if is_article_url(listing.url, preset):
+        print(f"archiver: {article_page_message(listing, preset)}", file=sys.stderr)
+        return EXIT_FAILED
     reading = read_list(doc, listing.url, preset)
     if not reading.links:
         print(f"archiver: no article links found on {listing.url} (CMS: {preset.name}); "
@@ -85,6 +89,18 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.buffer.write((source_yaml + preview(reading, article, problem)).encode("utf-8"))
     sys.stdout.flush()
     return 0 if article is not None else EXIT_FAILED
+
+
+def article_page_message(page: Page, preset: Preset) -> str:
+    """What to say when the probed URL is an article: probe wants its column's list."""
+    doc = parse_html(page.html)
+    column = column_list_url(doc, page.url)
+    try:
+        title = f" ({extract_article(page.html, page.url, preset).title})"
+    except ExtractionError:
+        title = ""
+    where = f"its column's list is {column}" if column else "probe its column's list page"
+    return f"{page.url} is an article page{title}, not a list: {where}"
 
 
 def fetch(url: str, timeout: float) -> Page:
