@@ -32,6 +32,8 @@ NAME = "probe"
 EXIT_FAILED = 1
 USER_AGENT = f"archiver/{__version__} (probe)"
 PREVIEW_PARAGRAPHS = 3
+# Linked pages that arrive but are not articles before probe gives up on the list's links.
+MAX_NOT_ARTICLES = 3
 # "通知公告-扬州大学研究生招生网": the site name is the last part of a list page's title.
 _TITLE_PARTS = re.compile(r"\s*(?:-|_|\||—|－)\s*")
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
@@ -123,15 +125,26 @@ def fetch(url: str, timeout: float) -> Page:
 def first_article(
     reading: ListReading, preset: Preset, timeout: float
 ) -> tuple[NormalisedArticle | None, str]:
-    """The first list entry that is an article, extracted; else None and why not."""
-    problems = []
-    for url in reading.links[:3]:
+    """The first list entry that is an article, extracted; else None and why not.
+
+    Entries that cannot be fetched are skipped (a list may link articles the site has removed);
+    after `MAX_NOT_ARTICLES` pages that arrive but are not articles, the list is what is wrong.
+    """
+    problems: list[str] = []
+    not_articles = 0
+    for url in reading.links:
         try:
             page = fetch(url, timeout)
             return normalise_article(extract_article(page.html, url, preset, ArticleRules())), ""
-        except (FetchError, ExtractionError) as exc:
+        except FetchError as exc:
             problems.append(f"{url}: {exc}")
-    return None, "; ".join(problems)
+        except ExtractionError as exc:
+            problems.append(f"{url}: {exc}")
+            not_articles += 1
+            if not_articles >= MAX_NOT_ARTICLES:
+                break
+    return None, "; ".join(problems[:PREVIEW_PARAGRAPHS]) + (
+        f" (and {len(problems) - PREVIEW_PARAGRAPHS} more)" if len(problems) > PREVIEW_PARAGRAPHS else "")
 
 
 def proposal(
