@@ -64,6 +64,8 @@ FILE_EXTENSIONS = frozenset(
 _BLOCKS = frozenset("p div li td th dd dt h1 h2 h3 h4 h5 h6 section blockquote center".split())
 # How far before the body (in characters of text) an undeclared date may sit.
 DATE_WINDOW = 300
+# How many levels `widen_body` may go up from the body container.
+MAX_WIDEN = 3
 # A page without a body that lists this many article links is a list page.
 MIN_LIST_ITEMS = 3
 # Share of an outer body container's text a nested copy must hold to be the body instead.
@@ -262,6 +264,8 @@ def extract_article(
     if found is None:
         raise _no_body(doc, url, preset)
     body, anchor = found
+    if body is anchor:
+        body = anchor = widen_body(body, area, _text(_first(doc, ("title",))))
     _load_lazy_images(body)
     attachments = extract_attachments(area, body, url, preset)
     remove_attachment_blocks(body, url, attachments, preset)
@@ -277,6 +281,46 @@ def extract_article(
         attachments=attachments,
         cms=preset.name,
     )
+
+
+def widen_body(body: HtmlElement, area: HtmlElement, page_title: str) -> HtmlElement:
+    """The body container, or the block around it when that block adds only article text.
+
+    Profile templates render fields of the article outside the editor's container: a summary
+    paragraph and a "主要研究方向：" label before `vsb_content_100`, the attribute list of a
+    WebPlus `simpleArticleAttri` portlet before its `wp_articlecontent`. A parent block is the
+    body instead when what it adds comes before the container, links nowhere and holds neither
+    the title nor a date (the info line), and nothing with text follows the container (prev/next
+    links, a signature block of the template); never beyond the article area.
+    """
+    if area.tag == "html":
+        return body  # no article area known: nothing tells the article's blocks from the page's
+    for _ in range(MAX_WIDEN):
+        parent = body.getparent()
+        if parent is None or body is area or not (parent is area or _contains(area, parent)):
+            return body
+        if not _adds_only_article_text(parent, body, page_title):
+            return body
+        body = parent
+    return body
+
+
+def _adds_only_article_text(parent: HtmlElement, body: HtmlElement, page_title: str) -> bool:
+    siblings = [child for child in parent if isinstance(child.tag, str) and child is not body]
+    before = [child for child in siblings if parent.index(child) < parent.index(body)]
+    after = [child for child in siblings if child not in before]
+    if clean_text(parent.text or "") or any(_text(child) or clean_text(child.tail or "") for child in after):
+        return False
+    if any(clean_text(child.tail or "") for child in before):
+        return False
+    for child in before:
+        if child.tag in _NOT_TEXT or child.tag == "form":
+            return False
+        if any(True for _ in child.iter("a")) or find_date(_text(child)):
+            return False
+        if any(_titles(page_title, _text(node)) for node in child.iter(*_BLOCKS, *_HEADINGS)):
+            return False  # a heading naming the article (a value in a field line does not count)
+    return True
 
 
 def _no_body(doc: HtmlElement, url: str, preset: Preset) -> ExtractionError:
