@@ -51,6 +51,8 @@ _NOT_TEXT = frozenset("script style noscript head title".split())
 # A title is at least this long and at most this long (in characters).
 MIN_TITLE_CHARS = 2
 MAX_TITLE_CHARS = 120
+# An info line (date, source, clicks) is at most this long.
+INFO_LINE_CHARS = 80
 # Text that only labels an attachment link: 附件【…】已下载 N 次, 附件1：, 相关附件 …
 _ATTACHMENT_LABEL = re.compile(
     r"^(?:相关附件|附件下载|附件|下载|已下载|次|点击|[\s\d:：、,，.。;；()（）【】\[\]<>《》—-])*$"
@@ -367,7 +369,8 @@ def extract_title(
     wrote a selector for put the heading anywhere (a `td.titlestyle1234` of an older component,
     an unclassed `<td>`, an `<h4>` outside the form), so next comes any element before the body
     whose whole text the `<title>` begins with (`title_named_element`), then a title block that
-    opens the body itself (`content`, which loses it). Last, the `<title>` minus its site suffix,
+    opens the body itself (`content`, which loses it), then the heading above the info line
+    (`title_before_info_line`: sites whose `<title>` is the same on every page). Last, the `<title>` minus its site suffix,
     which may have two parts (`标题-学院名-大学名`).
     """
     if rules.title:
@@ -393,6 +396,9 @@ def extract_title(
         text = _text(leading)
         leading.drop_tree()
         return text
+    headed = title_before_info_line(doc, body)
+    if headed:
+        return headed
     named = title_named_element(doc, body, page_title)
     if named:
         return named
@@ -412,6 +418,20 @@ def title_named_element(doc: HtmlElement, body: HtmlElement, page_title: str) ->
         if len(text) >= len(best) and len(text) >= MIN_TITLE_CHARS and _titles(page_title, text):
             best = text
     return best
+
+
+def title_before_info_line(doc: HtmlElement, body: HtmlElement) -> str:
+    """The heading right above the info line (`时间：2016-06-30 来源：`) that sits right above the
+    body: where every template puts the title, whatever element it is (a styled `<p>`)."""
+    blocks = [node for node in _elements_before(doc, body)
+              if node.tag in _BLOCKS and _text(node)
+              and not any(_text(inner) for inner in node.iter(*_BLOCKS) if inner is not node)]
+    if len(blocks) < 2:
+        return ""
+    info, heading = _text(blocks[-1]), _text(blocks[-2])
+    if len(info) > INFO_LINE_CHARS or find_date(info) is None or find_date(heading) is not None:
+        return ""
+    return heading if MIN_TITLE_CHARS <= len(heading) <= MAX_TITLE_CHARS else ""
 
 
 def strip_site_suffix(page_title: str) -> str:
