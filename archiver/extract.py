@@ -51,6 +51,8 @@ _NOT_TEXT = frozenset("script style noscript head title".split())
 # A title is at least this long and at most this long (in characters).
 MIN_TITLE_CHARS = 2
 MAX_TITLE_CHARS = 120
+# A field line of an info block: a short label and a colon (`来源：`, `播放次数：`).
+_FIELD_LABEL = re.compile(r"^[^：:]{1,8}[：:]")
 # An info line (date, source, clicks) is at most this long.
 INFO_LINE_CHARS = 80
 # Text that only labels an attachment link: 附件【…】已下载 N 次, 附件1：, 相关附件 …
@@ -431,6 +433,8 @@ def title_before_info_line(doc: HtmlElement, body: HtmlElement) -> str:
     info, heading = _text(blocks[-1]), _text(blocks[-2])
     if len(info) > INFO_LINE_CHARS or find_date(info) is None or find_date(heading) is not None:
         return ""
+    if _FIELD_LABEL.match(heading):
+        return ""  # another field of the info block (播放次数：…), not a heading
     return heading if MIN_TITLE_CHARS <= len(heading) <= MAX_TITLE_CHARS else ""
 
 

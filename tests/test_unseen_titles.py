@@ -1,0 +1,25 @@
+"""Title rules for templates nobody wrote a selector for (pure functions, no Scrapy)."""
+
+from __future__ import annotations
+
+from archiver.cms import PRESETS
+from archiver.extract import extract_article, strip_site_suffix
+
+
+def test_a_two_part_site_suffix_is_stripped_but_a_title_with_a_dash_keeps_it() -> None:
+    assert strip_site_suffix("关于开展安全检查的通知-资源与环境学院-示例理工大学") == "关于开展安全检查的通知"
+    assert strip_site_suffix("习近平：抓出成效-泰州市广播电视大学-江苏广播电视大学专题网站") == "习近平：抓出成效"
+    assert strip_site_suffix("江苏广播电视大学大事记（1979年-2008年）-新闻中心") == "江苏广播电视大学大事记（1979年-2008年）"
+    assert strip_site_suffix("Life is To Be Whole-全省学生专业技能竞赛") == "Life is To Be Whole"
+
+
+def test_a_field_line_above_the_info_line_is_not_the_title() -> None:
+    page = """<html><head><title>Life is To Be Whole-全省学生专业技能竞赛</title>
+<script src="/system/resource/js/counter.js"></script></head><body>
+<ul><li><span>作品内容：</span>Life is To Be Whole</li><li><span>参赛选手：</span>田某</li>
+<li><span>播放次数：</span> 次</li><li><span>发布时间：</span>2016年09月05日 16:42</li></ul>
+<div id="vsb_content"><div class="v_news_content"><p>作品简介：一段英语朗诵。</p></div></div>
+</body></html>"""
+    article = extract_article(page, "http://jnjs.example.edu.cn/info/1021/1260.htm", PRESETS["auto"])
+    assert article.title == "Life is To Be Whole"
+    assert article.published is not None and article.published.isoformat() == "2016-09-05T16:42:00+08:00"
