@@ -31,6 +31,7 @@ from archiver.cleanup import IMAGE_SCHEMES, absolute_url
 from archiver.cms.base import Preset
 from archiver.cms.detect import resolve_preset
 from archiver.cms.generic import GenericUnavailable
+from archiver.cms.scripts import inline_written_strings
 from archiver.cms.viewers import DOCUMENT_ATTR, embed_documents
 from archiver.config import ArticleRules
 from archiver.dates import find_date, iter_dates
@@ -258,6 +259,7 @@ def extract_article(
     area = doc if area is None else area
     embed_videos(doc, url, preset)
     embed_documents(doc, url, preset)
+    inline_written_strings(doc)
     for selector in preset.strip:
         for node in select(doc, selector):
             node.drop_tree()
