@@ -326,6 +326,9 @@ def _adds_only_article_text(parent: HtmlElement, body: HtmlElement, page_title: 
             return False
         if any(_titles(page_title, _text(node)) for node in child.iter(*_BLOCKS, *_HEADINGS)):
             return False  # a heading naming the article (a value in a field line does not count)
+        if any(node.tag == "h1" or "tit" in (node.get("class") or "").lower()
+               for node in child.iter() if isinstance(node.tag, str)):
+            return False  # the page's heading or a title block, whatever the <title> says
     return True
 
 

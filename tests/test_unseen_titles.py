@@ -23,3 +23,17 @@ def test_a_field_line_above_the_info_line_is_not_the_title() -> None:
     article = extract_article(page, "http://jnjs.example.edu.cn/info/1021/1260.htm", PRESETS["auto"])
     assert article.title == "Life is To Be Whole"
     assert article.published is not None and article.published.isoformat() == "2016-09-05T16:42:00+08:00"
+
+
+def test_the_body_never_widens_over_the_pages_heading() -> None:
+    page = """<html><head><title>示例大学新闻网</title>
+<script src="/system/resource/js/counter.js"></script></head><body>
+<form name="_newscontent_fromname"><h1>图书馆开展读书月活动</h1>
+<div class="v_news_content"><p>4月，图书馆开展读书月系列活动，包括讲座、书展和读书分享会。</p></div>
+<div id="div_vote_id"></div></form></body></html>"""
+    from archiver.normalize import normalise_article
+
+    article = normalise_article(extract_article(page, "http://news.example.edu.cn/info/1002/3001.htm",
+                                                PRESETS["auto"]))
+    assert article.title == "图书馆开展读书月活动"
+    assert article.paragraphs == ["4月，图书馆开展读书月系列活动，包括讲座、书展和读书分享会。"]
