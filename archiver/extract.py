@@ -271,7 +271,8 @@ def extract_article(
         raise _no_body(doc, url, preset)
     body, anchor = found
     if body is anchor:
-        body = anchor = widen_body(body, area, _text(_first(doc, ("title",))))
+        headings = set(_select(doc, preset.title))
+        body = anchor = widen_body(body, area, _text(_first(doc, ("title",))), headings)
     _load_lazy_images(body)
     attachments = extract_attachments(area, body, url, preset)
     remove_attachment_blocks(body, url, attachments, preset)
@@ -289,14 +290,17 @@ def extract_article(
     )
 
 
-def widen_body(body: HtmlElement, area: HtmlElement, page_title: str) -> HtmlElement:
+def widen_body(
+    body: HtmlElement, area: HtmlElement, page_title: str, headings: set[HtmlElement] | frozenset = frozenset()
+) -> HtmlElement:
     """The body container, or the block around it when that block adds only article text.
 
     Profile templates render fields of the article outside the editor's container: a summary
     paragraph and a "主要研究方向：" label before `vsb_content_100`, the attribute list of a
     WebPlus `simpleArticleAttri` portlet before its `wp_articlecontent`. A parent block is the
     body instead when what it adds comes before the container, links nowhere and holds neither
-    the title nor a date (the info line), and nothing with text follows the container (prev/next
+    the title nor a date (the info line) nor a heading of the preset's (`headings`: `h1`…),
+    and nothing with text follows the container (prev/next
     links, a signature block of the template); never beyond the article area.
     """
     if area.tag == "html":
@@ -305,13 +309,15 @@ def widen_body(body: HtmlElement, area: HtmlElement, page_title: str) -> HtmlEle
         parent = body.getparent()
         if parent is None or body is area or not (parent is area or _contains(area, parent)):
             return body
-        if not _adds_only_article_text(parent, body, page_title):
+        if not _adds_only_article_text(parent, body, page_title, headings):
             return body
         body = parent
     return body
 
 
-def _adds_only_article_text(parent: HtmlElement, body: HtmlElement, page_title: str) -> bool:
+def _adds_only_article_text(
+    parent: HtmlElement, body: HtmlElement, page_title: str, headings: set[HtmlElement] | frozenset
+) -> bool:
     siblings = [child for child in parent if isinstance(child.tag, str) and child is not body]
     before = [child for child in siblings if parent.index(child) < parent.index(body)]
     after = [child for child in siblings if child not in before]
@@ -326,7 +332,7 @@ def _adds_only_article_text(parent: HtmlElement, body: HtmlElement, page_title: 
             return False
         if any(_titles(page_title, _text(node)) for node in child.iter(*_BLOCKS, *_HEADINGS)):
             return False  # a heading naming the article (a value in a field line does not count)
-        if any(node.tag == "h1" or "tit" in (node.get("class") or "").lower()
+        if any(node.tag == "h1" or node in headings or "tit" in (node.get("class") or "").lower()
                for node in child.iter() if isinstance(node.tag, str)):
             return False  # the page's heading or a title block, whatever the <title> says
     return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from archiver.cms import PRESETS
 from archiver.extract import extract_article, strip_site_suffix
 
@@ -25,10 +27,12 @@ def test_a_field_line_above_the_info_line_is_not_the_title() -> None:
     assert article.published is not None and article.published.isoformat() == "2016-09-05T16:42:00+08:00"
 
 
-def test_the_body_never_widens_over_the_pages_heading() -> None:
-    page = """<html><head><title>示例大学新闻网</title>
+@pytest.mark.parametrize("heading", ["h1", "h2", "div class=\"content-tt\""])
+def test_the_body_never_widens_over_the_pages_heading(heading: str) -> None:
+    tag = heading.split()[0]
+    page = f"""<html><head><title>示例大学新闻网</title>
 <script src="/system/resource/js/counter.js"></script></head><body>
-<form name="_newscontent_fromname"><h1>图书馆开展读书月活动</h1>
+<form name="_newscontent_fromname"><{heading}>图书馆开展读书月活动</{tag}>
 <div class="v_news_content"><p>4月，图书馆开展读书月系列活动，包括讲座、书展和读书分享会。</p></div>
 <div id="div_vote_id"></div></form></body></html>"""
     from archiver.normalize import normalise_article
