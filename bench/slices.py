@@ -34,9 +34,11 @@ import yaml
 
 from archiver.catalog import Catalog
 from archiver.cms import detect_preset
+from archiver.cms.listing import find_next
 from archiver.css import select
 from archiver.extract import decode_html
 from archiver.replica import ReplicaServer
+from archiver.replica.server import LoggedRequest
 from archiver.replica.slices import SliceSite
 from archiver.replica.tls import server_context, write_certificate
 
@@ -72,7 +74,6 @@ class SliceResult:
     archived: list[str] = field(default_factory=list)
     stubs: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
-    requested: list[str] = field(default_factory=list)
     unrecorded: list[str] = field(default_factory=list)
     probe_output: str = ""
     crawl_log: str = ""
@@ -103,13 +104,12 @@ def run_slice(folder: Path, start: str, work: Path) -> SliceResult:
 
 
 def _count(result: SliceResult, site: SliceSite, start: str, work: Path, source: str,
-           requested: list) -> None:
+           requested: list[LoggedRequest]) -> None:
     report = json.loads((work / "report.json").read_text(encoding="utf-8"))["sources"][source]
     result.failed = {f["url"]: f["reason"] for f in report.get("failed", [])}
     list_urls = _pager_chain(site, start)
     result.list_pages_held = list_urls
     fetched = {r.path for r in requested}
-    result.requested = sorted(fetched)
     result.list_pages_fetched = [u for u in list_urls if urlsplit(u).path in fetched]
     held = set(site.html_files())
     items = yaml.safe_load((work / "sources.yaml").read_text(encoding="utf-8"))["sources"][source]
@@ -125,7 +125,6 @@ def _count(result: SliceResult, site: SliceSite, start: str, work: Path, source:
 
 def _pager_chain(site: SliceSite, start: str) -> list[str]:
     """The list pages the pager reaches inside the slice, from `start`."""
-    from archiver.cms.listing import find_next
     chain, url = [], start
     while url and url not in chain:
         response = site.render(urlsplit(url).path)
