@@ -41,3 +41,20 @@ def test_the_body_never_widens_over_the_pages_heading(heading: str) -> None:
                                                 PRESETS["auto"]))
     assert article.title == "图书馆开展读书月活动"
     assert article.paragraphs == ["4月，图书馆开展读书月系列活动，包括讲座、书展和读书分享会。"]
+
+
+@pytest.mark.parametrize("heading", [
+    '<td class="titlestyle1234">{t}</td>',
+    '<div class="article_ContBox_title">{t}</div>',
+    '<td align="center"><b>{t}</b></td>',
+])
+def test_a_heading_no_selector_knows_is_found_by_what_the_title_tag_begins_with(heading: str) -> None:
+    title = "学院举办2024年研究生学术论坛"
+    page = f"""<html><head><title>{title}-研究生院-示例大学</title>
+<script src="/system/resource/js/counter.js"></script></head><body>
+<table><tr><td><a href="../../index.htm">首页</a></td></tr><tr>{heading.format(t=title)}</tr>
+<tr><td>2024-05-20</td></tr><tr><td><form name="form1234a"><div class="v_news_content">
+<p>5月18日，学院举办2024年研究生学术论坛，来自六个学科的研究生作了报告。</p></div></form></td></tr>
+</table></body></html>"""
+    article = extract_article(page, "http://yjs.example.edu.cn/info/1234/5678.htm", PRESETS["auto"])
+    assert article.title == title
