@@ -426,7 +426,10 @@ def title_named_element(doc: HtmlElement, body: HtmlElement, page_title: str) ->
     compared case-insensitively, since some templates upper-case the `<title>`. The longest
     match wins, then the one nearest the body."""
     best = ""
+    limit = len(page_title)
     for node in _elements_before(doc, body):
+        if not page_title.casefold().startswith(clean_text(node.text or "")[:limit].casefold()):
+            continue  # its text starts with something else: it cannot be a prefix of the title
         text = _text(node)
         if len(text) >= len(best) and len(text) >= MIN_TITLE_CHARS and _titles(page_title, text):
             best = text
@@ -469,10 +472,11 @@ def _titles(page_title: str, text: str) -> bool:
 def _elements_before(doc: HtmlElement, body: HtmlElement) -> Iterable[HtmlElement]:
     """Elements of the page's `<body>` that come before `body` and do not contain it."""
     page = doc.find("body")
+    around = set(body.iterancestors())
     for node in (page if page is not None else doc).iter():
         if node is body:
             return
-        if isinstance(node.tag, str) and node.tag not in _NOT_TEXT and not _contains(node, body):
+        if isinstance(node.tag, str) and node.tag not in _NOT_TEXT and node not in around:
             yield node
 
 
@@ -752,13 +756,15 @@ def _text_before(doc: HtmlElement, body: HtmlElement) -> str:
     """The page's visible text up to where the body starts: where templates put the info line."""
     parts = []
     head = doc.find("head")
+    in_head = set(head.iter()) if head is not None else set()
+    around = set(body.iterancestors())
     for node in doc.iter():
         if node is body:
             break
-        if head is not None and (node is head or _contains(head, node)):
+        if node in in_head:
             continue
         if isinstance(node.tag, str) and node.text:
             parts.append(node.text)
-        if node.tail and not _contains(node, body):
+        if node.tail and node not in around:
             parts.append(node.tail)
     return clean_text(" ".join(parts))
