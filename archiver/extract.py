@@ -10,7 +10,7 @@ find the body → take attachments out of it → title, date, images.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
@@ -36,26 +36,21 @@ from archiver.cms.viewers import DOCUMENT_ATTR, embed_documents
 from archiver.config import ArticleRules
 from archiver.dates import find_date, iter_dates
 from archiver.css import select
-
-_WS = re.compile(r"\s+")
-# "标题-某某大学新闻网", "标题_学院", "标题 | 网站": the site name follows the last separator.
-_TITLE_SUFFIX = re.compile(r"\s*(?:-|_|\||—|－)\s*[^-_|—－]*$")
-_TITLE_SEPARATOR = re.compile(r"\s*(?:-|_|\||—|－)")
-# A `<title>` part that names the site rather than the article: 某某大学, 某某学院, 某某新闻网 …
-_INSTITUTION = re.compile(
-    r"(?:大学|学院|学校|研究生院|研究院|研究所|中心|实验室|网|系|部|处|办公室|委员会|"
-    r"University|College|School|Institute)\s*$",
-    re.IGNORECASE,
+from archiver.nodes import (
+    BLOCKS,
+    HEADINGS,
+    NOT_TEXT,
+    clean_text,
+    contains,
+    document_order,
+    first_match,
+    meta_values,
+    node_text,
+    select_all,
+    text_before,
 )
-_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
-_NOT_TEXT = frozenset("script style noscript head title".split())
-# A title is at least this long and at most this long (in characters).
-MIN_TITLE_CHARS = 2
-MAX_TITLE_CHARS = 120
-# A field line of an info block: a short label and a colon (`来源：`, `播放次数：`).
-_FIELD_LABEL = re.compile(r"^[^：:]{1,8}[：:]")
-# An info line (date, source, clicks) is at most this long.
-INFO_LINE_CHARS = 80
+from archiver.titles import extract_title, names_title
+
 # Text that only labels an attachment link: 附件【…】已下载 N 次, 附件1：, 相关附件 …
 _ATTACHMENT_LABEL = re.compile(
     r"^(?:相关附件|附件下载|附件|下载|已下载|次|点击|[\s\d:：、,，.。;；()（）【】\[\]<>《》—-])*$"
@@ -65,8 +60,6 @@ _SUDYFILE_TITLE = re.compile(r"""['"]title['"]\s*:\s*['"]([^'"]+)['"]""")
 FILE_EXTENSIONS = frozenset(
     "pdf doc docx xls xlsx ppt pptx wps et dps zip rar 7z txt csv odt ods odp ceb caj".split()
 )
-# Elements whose start and end delimit a paragraph; an attachment's own paragraph is one of them.
-_BLOCKS = frozenset("p div li td th dd dt h1 h2 h3 h4 h5 h6 section blockquote center".split())
 # How far before the body (in characters of text) an undeclared date may sit.
 DATE_WINDOW = 300
 # How many levels `widen_body` may go up from the body container.
@@ -255,7 +248,7 @@ def extract_article(
     doc = html if isinstance(html, HtmlElement) else parse_html(html)
     preset = resolve_preset(preset, html if isinstance(html, str) else doc)
     rules = rules or ArticleRules()
-    area = _first(doc, preset.article_area)
+    area = first_match(doc, preset.article_area)
     area = doc if area is None else area
     embed_videos(doc, url, preset)
     embed_documents(doc, url, preset)
@@ -271,8 +264,8 @@ def extract_article(
         raise _no_body(doc, url, preset)
     body, anchor = found
     if body is anchor:
-        headings = set(_select(doc, preset.title))
-        body = anchor = widen_body(body, area, _text(_first(doc, ("title",))), headings)
+        headings = set(select_all(doc, preset.title))
+        body = anchor = widen_body(body, area, node_text(first_match(doc, ("title",))), headings)
     _load_lazy_images(body)
     attachments = extract_attachments(area, body, url, preset)
     remove_attachment_blocks(body, url, attachments, preset)
@@ -307,7 +300,7 @@ def widen_body(
         return body  # no article area known: nothing tells the article's blocks from the page's
     for _ in range(MAX_WIDEN):
         parent = body.getparent()
-        if parent is None or body is area or not (parent is area or _contains(area, parent)):
+        if parent is None or body is area or not (parent is area or contains(area, parent)):
             return body
         if not _adds_only_article_text(parent, body, page_title, headings):
             return body
@@ -321,16 +314,16 @@ def _adds_only_article_text(
     siblings = [child for child in parent if isinstance(child.tag, str) and child is not body]
     before = [child for child in siblings if parent.index(child) < parent.index(body)]
     after = [child for child in siblings if child not in before]
-    if clean_text(parent.text or "") or any(_text(child) or clean_text(child.tail or "") for child in after):
+    if clean_text(parent.text or "") or any(node_text(child) or clean_text(child.tail or "") for child in after):
         return False
     if any(clean_text(child.tail or "") for child in before):
         return False
     for child in before:
-        if child.tag in _NOT_TEXT or child.tag == "form":
+        if child.tag in NOT_TEXT or child.tag == "form":
             return False
-        if any(True for _ in child.iter("a")) or find_date(_text(child)):
+        if any(True for _ in child.iter("a")) or find_date(node_text(child)):
             return False
-        if any(_titles(page_title, _text(node)) for node in child.iter(*_BLOCKS, *_HEADINGS)):
+        if any(names_title(page_title, node_text(node)) for node in child.iter(*BLOCKS, *HEADINGS)):
             return False  # a heading naming the article (a value in a field line does not count)
         if any(node.tag == "h1" or node in headings or "tit" in (node.get("class") or "").lower()
                for node in child.iter() if isinstance(node.tag, str)):
@@ -364,137 +357,11 @@ def find_body(
         if matches:
             body = matches[0]
             for node in matches[1:]:
-                if _contains(body, node) and _holds_article(node, body):
+                if contains(body, node) and _holds_article(node, body):
                     body = node
             return body, body
     if preset.body_finder is not None and not rules.body:
         return preset.body_finder(doc)
-    return None
-
-
-def extract_title(
-    doc: HtmlElement, body: HtmlElement, preset: Preset, rules: ArticleRules, content: HtmlElement | None = None
-) -> str:
-    """Meta tag, then a heading before the body, then the `<title>` without its site suffix.
-
-    Of several headings, the one the `<title>` starts with wins: templates also use `h2`/`.title`
-    for column names and banners, but the browser title repeats the article's. Templates nobody
-    wrote a selector for put the heading anywhere (a `td.titlestyle1234` of an older component,
-    an unclassed `<td>`, an `<h4>` outside the form), so next comes any element before the body
-    whose whole text the `<title>` begins with (`title_named_element`), then a title block that
-    opens the body itself (`content`, which loses it), then the heading above the info line
-    (`title_before_info_line`: sites whose `<title>` is the same on every page). Last, the `<title>` minus its site suffix,
-    which may have two parts (`标题-学院名-大学名`).
-    """
-    if rules.title:
-        return _text(_first(doc, (rules.title,)))
-    for name in preset.title_meta:
-        for content in _meta(doc, name):
-            if clean_text(content):
-                return clean_text(content)
-    page_title = _text(_first(doc, ("title",)))
-    order = _document_order(doc)
-    body_at = order[body]
-    candidates = []
-    for selector in preset.title:
-        for node in select(doc, selector):
-            text = _text(node)
-            if text and order.get(node, body_at) < body_at and not _contains(node, body):
-                candidates.append(text)
-    for text in candidates:
-        if page_title.startswith(text):
-            return text
-    leading = _leading_title(content, page_title) if content is not None else None
-    if leading is not None:
-        text = _text(leading)
-        leading.drop_tree()
-        return text
-    headed = title_before_info_line(doc, body)
-    if headed:
-        return headed
-    named = title_named_element(doc, body, page_title)
-    if named:
-        return named
-    if candidates:
-        return candidates[0]
-    return strip_site_suffix(page_title)
-
-
-def title_named_element(doc: HtmlElement, body: HtmlElement, page_title: str) -> str:
-    """The text of the element before the body that the `<title>` begins with, followed by
-    nothing or a separator (so a menu entry that is only a prefix of the heading loses to it);
-    compared case-insensitively, since some templates upper-case the `<title>`. The longest
-    match wins, then the one nearest the body."""
-    best = ""
-    limit = len(page_title)
-    for node in _elements_before(doc, body):
-        if not page_title.casefold().startswith(clean_text(node.text or "")[:limit].casefold()):
-            continue  # its text starts with something else: it cannot be a prefix of the title
-        text = _text(node)
-        if len(text) >= len(best) and len(text) >= MIN_TITLE_CHARS and _titles(page_title, text):
-            best = text
-    return best
-
-
-def title_before_info_line(doc: HtmlElement, body: HtmlElement) -> str:
-    """The heading right above the info line (`时间：2016-06-30 来源：`) that sits right above the
-    body: where every template puts the title, whatever element it is (a styled `<p>`)."""
-    blocks = [node for node in _elements_before(doc, body)
-              if node.tag in _BLOCKS and _text(node)
-              and not any(_text(inner) for inner in node.iter(*_BLOCKS) if inner is not node)]
-    if len(blocks) < 2:
-        return ""
-    info, heading = _text(blocks[-1]), _text(blocks[-2])
-    if len(info) > INFO_LINE_CHARS or find_date(info) is None or find_date(heading) is not None:
-        return ""
-    if _FIELD_LABEL.match(heading):
-        return ""  # another field of the info block (播放次数：…), not a heading
-    return heading if MIN_TITLE_CHARS <= len(heading) <= MAX_TITLE_CHARS else ""
-
-
-def strip_site_suffix(page_title: str) -> str:
-    """`标题-学院名-大学名` → `标题`: the last part always, and parts before it while they name an
-    institution (`…学院`, `…大学`, `…网` …)."""
-    title = _TITLE_SUFFIX.sub("", page_title) or page_title
-    while True:
-        match = _TITLE_SUFFIX.search(title)
-        if match is None or match.start() == 0 or not _INSTITUTION.search(match.group()):
-            return title
-        title = title[: match.start()]
-
-
-def _titles(page_title: str, text: str) -> bool:
-    """Whether `page_title` is `text`, or `text` followed by a site suffix."""
-    head, rest = page_title[: len(text)], page_title[len(text):]
-    return head.casefold() == text.casefold() and (not rest or bool(_TITLE_SEPARATOR.match(rest)))
-
-
-def _elements_before(doc: HtmlElement, body: HtmlElement) -> Iterable[HtmlElement]:
-    """Elements of the page's `<body>` that come before `body` and do not contain it."""
-    page = doc.find("body")
-    around = set(body.iterancestors())
-    for node in (page if page is not None else doc).iter():
-        if node is body:
-            return
-        if isinstance(node.tag, str) and node.tag not in _NOT_TEXT and node not in around:
-            yield node
-
-
-def _leading_title(content: HtmlElement, page_title: str) -> HtmlElement | None:
-    """A title block that opens the body, with no text before it: a heading the `<title>` begins
-    with, or any block whose class names it a title (`p.content_title`)."""
-    for node in content.iter():
-        if node is content or not isinstance(node.tag, str):
-            continue
-        text = _text(node)
-        if not text:
-            continue
-        titled = "title" in (node.get("class") or "").lower()
-        if titled or (node.tag in _HEADINGS and _titles(page_title, text)):
-            short = len(text) <= MAX_TITLE_CHARS
-            return node if short and not _text_before(content, node) else None
-        if clean_text(node.text or "") or node.tag in _HEADINGS:
-            return None  # text comes first
     return None
 
 
@@ -507,20 +374,20 @@ def extract_date(
 ) -> datetime | None:
     """Publication date (UTC+08:00): meta tag, the info line, else the nearest date before the body."""
     if rules.date:
-        return find_date(_text(_first(doc, (rules.date,))))
+        return find_date(node_text(first_match(doc, (rules.date,))))
     for name in preset.date_meta:
-        for content in _meta(doc, name):
+        for content in meta_values(doc, name):
             found = find_date(content)
             if found:
                 return found
     for selector in preset.date_regions:
         for node in select(area, selector):
-            if node is body or _contains(node, body) or _contains(body, node):
+            if node is body or contains(node, body) or contains(body, node):
                 continue
-            found = find_date(_text(node))
+            found = find_date(node_text(node))
             if found:
                 return found
-    before = _text_before(doc, body)[-DATE_WINDOW:]
+    before = text_before(doc, body)[-DATE_WINDOW:]
     dates = list(iter_dates(before))
     return dates[-1] if dates else None
 
@@ -548,7 +415,7 @@ def extract_attachments(
     an attachment for being marked up like one: the WebPlus editor puts `sudyfile-attr` on
     every link, also on a link to another article."""
     found: dict[str, tuple[int, Attachment]] = {}
-    order = _document_order(area)
+    order = document_order(area)
 
     def add(node: HtmlElement, href: str, name: str) -> None:
         """Each URL once, at its first link; named by the first link that has a text (an icon
@@ -557,18 +424,18 @@ def extract_attachments(
             return
         if href not in found:
             found[href] = (order.get(node, len(order)), Attachment(name=name, href=href))
-        elif found[href][1].name == _file_name(href) and _text(node):
-            found[href] = (found[href][0], Attachment(name=_text(node), href=href))
+        elif found[href][1].name == _file_name(href) and node_text(node):
+            found[href] = (found[href][0], Attachment(name=node_text(node), href=href))
 
     for node in area.xpath(f".//a[@{DOCUMENT_ATTR}]"):
         add(node, _absolute(url, node.get("href")), node.get(DOCUMENT_ATTR))
-    for link in _select(area, preset.attachment_links):
+    for link in select_all(area, preset.attachment_links):
         href = _absolute(url, link.get("href"))
-        add(link, href, _text(link) or _sudyfile_title(link) or _file_name(href))
+        add(link, href, node_text(link) or _sudyfile_title(link) or _file_name(href))
     for link in body.iter("a"):
         href = _absolute(url, link.get("href"))
-        if link.get(DOCUMENT_ATTR) is None and (_is_file(href) or _is_file(_text(link))):
-            add(link, href, _text(link) or _sudyfile_title(link) or _file_name(href))
+        if link.get(DOCUMENT_ATTR) is None and (_is_file(href) or _is_file(node_text(link))):
+            add(link, href, node_text(link) or _sudyfile_title(link) or _file_name(href))
     return [attachment for _, attachment in sorted(found.values(), key=lambda pair: pair[0])]
 
 
@@ -590,10 +457,10 @@ def remove_attachment_blocks(
         if node.tag != "a" or node.get(DOCUMENT_ATTR) is not None:
             return False
         href = _absolute(url, node.get("href"))
-        return href in hrefs if href else _is_file(_text(node))
+        return href in hrefs if href else _is_file(node_text(node))
 
     for node in [n for n in body.iter("a") if is_attachment(n)]:
-        if not _contains(body, node):
+        if not contains(body, node):
             continue  # its paragraph went with an earlier link to the same file
         block = _enclosing_block(node, body)
         if block is None:
@@ -602,7 +469,7 @@ def remove_attachment_blocks(
         if not _is_label(_text_without(block, is_attachment)):
             continue
         previous = _previous_block(block)
-        if previous is not None and _text(previous) and _is_label(_text(previous)):
+        if previous is not None and node_text(previous) and _is_label(node_text(previous)):
             previous.drop_tree()
         block.drop_tree()
 
@@ -624,11 +491,6 @@ def embed_videos(doc: HtmlElement, url: str, preset: Preset) -> None:
                 video.set("title", title)
             video.tail = node.tail
             parent.replace(node, video)
-
-
-def clean_text(text: str) -> str:
-    """Collapse every white-space run (ASCII, no-break, ideographic) to one space and strip."""
-    return _WS.sub(" ", text).strip()
 
 
 def _holds_article(inner: HtmlElement, outer: HtmlElement) -> bool:
@@ -662,30 +524,6 @@ def _load_lazy_images(body: HtmlElement) -> None:
                 break
 
 
-def _meta(doc: HtmlElement, name: str) -> list[str]:
-    return doc.xpath(
-        "//meta[translate(@name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')=$n"
-        " or @property=$n or @itemprop=$n]/@content",
-        n=name.lower(),
-    )
-
-
-def _select(root: HtmlElement, selectors: Iterable[str]) -> list[HtmlElement]:
-    return [node for selector in selectors for node in select(root, selector)]
-
-
-def _first(doc: HtmlElement, selectors: tuple[str, ...]) -> HtmlElement | None:
-    for selector in selectors:
-        found = select(doc, selector)
-        if found:
-            return found[0]
-    return None
-
-
-def _text(node: HtmlElement | None) -> str:
-    return clean_text(node.text_content()) if node is not None else ""
-
-
 def _absolute(url: str, href: str | None) -> str:
     href = (href or "").strip()
     if not href or href.startswith(("#", "javascript:", "mailto:", "data:")):
@@ -714,10 +552,10 @@ def _is_label(text: str) -> bool:
 
 def _text_without(block: HtmlElement, is_attachment: Callable[[HtmlElement], bool]) -> str:
     """The block's text with the attachment links' own text left out."""
-    text = _text(block)
+    text = node_text(block)
     for node in block.iter():
         if is_attachment(node):
-            text = text.replace(_text(node), "", 1)
+            text = text.replace(node_text(node), "", 1)
     return clean_text(text)
 
 
@@ -725,7 +563,7 @@ def _enclosing_block(node: HtmlElement, body: HtmlElement) -> HtmlElement | None
     for ancestor in (node, *node.iterancestors()):
         if ancestor is body:
             return None
-        if isinstance(ancestor.tag, str) and ancestor.tag in _BLOCKS:
+        if isinstance(ancestor.tag, str) and ancestor.tag in BLOCKS:
             return ancestor
     return None
 
@@ -733,38 +571,14 @@ def _enclosing_block(node: HtmlElement, body: HtmlElement) -> HtmlElement | None
 def _previous_block(block: HtmlElement) -> HtmlElement | None:
     """The nearest preceding sibling that is not an empty paragraph, if it is a block."""
     sibling = block.getprevious()
-    while sibling is not None and isinstance(sibling.tag, str) and not _text(sibling) \
+    while sibling is not None and isinstance(sibling.tag, str) and not node_text(sibling) \
             and not any(True for _ in sibling.iter("img", "video")) \
             and not (sibling.tail or "").strip():
         sibling = sibling.getprevious()
-    if sibling is None or not isinstance(sibling.tag, str) or sibling.tag not in _BLOCKS:
+    if sibling is None or not isinstance(sibling.tag, str) or sibling.tag not in BLOCKS:
         return None
     if (sibling.tail or "").strip():
         return None
     return sibling
 
 
-def _document_order(root: HtmlElement) -> dict[HtmlElement, int]:
-    return {node: index for index, node in enumerate(root.iter())}
-
-
-def _contains(ancestor: HtmlElement, node: HtmlElement) -> bool:
-    return any(parent is ancestor for parent in node.iterancestors())
-
-
-def _text_before(doc: HtmlElement, body: HtmlElement) -> str:
-    """The page's visible text up to where the body starts: where templates put the info line."""
-    parts = []
-    head = doc.find("head")
-    in_head = set(head.iter()) if head is not None else set()
-    around = set(body.iterancestors())
-    for node in doc.iter():
-        if node is body:
-            break
-        if node in in_head:
-            continue
-        if isinstance(node.tag, str) and node.text:
-            parts.append(node.text)
-        if node.tail and node not in around:
-            parts.append(node.tail)
-    return clean_text(" ".join(parts))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from archiver.cms import PRESETS
-from archiver.extract import extract_article, strip_site_suffix
+from archiver.extract import extract_article
+from archiver.titles import strip_site_suffix
 
 
 def test_a_two_part_site_suffix_is_stripped_but_a_title_with_a_dash_keeps_it() -> None:
