@@ -10,7 +10,7 @@ find the body → take attachments out of it → title, date, images.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -31,14 +31,27 @@ from archiver.cleanup import IMAGE_SCHEMES, absolute_url
 from archiver.cms.base import Preset
 from archiver.cms.detect import resolve_preset
 from archiver.cms.generic import GenericUnavailable
+from archiver.cms.scripts import inline_written_strings
+from archiver.cms.viewers import DOCUMENT_ATTR, embed_documents
 from archiver.config import ArticleRules
 from archiver.dates import find_date, iter_dates
 from archiver.css import select
 from archiver.urls import resolve
+from archiver.nodes import (
+    BLOCKS,
+    HEADINGS,
+    NOT_TEXT,
+    clean_text,
+    contains,
+    document_order,
+    first_match,
+    meta_values,
+    node_text,
+    select_all,
+    text_before,
+)
+from archiver.titles import extract_title, names_title
 
-_WS = re.compile(r"\s+")
-# "标题-某某大学新闻网", "标题_学院", "标题 | 网站": the site name follows the last separator.
-_TITLE_SUFFIX = re.compile(r"\s*(?:-|_|\||—|－)\s*[^-_|—－]*$")
 # Text that only labels an attachment link: 附件【…】已下载 N 次, 附件1：, 相关附件 …
 _ATTACHMENT_LABEL = re.compile(
     r"^(?:相关附件|附件下载|附件|下载|已下载|次|点击|[\s\d:：、,，.。;；()（）【】\[\]<>《》—-])*$"
@@ -48,10 +61,14 @@ _SUDYFILE_TITLE = re.compile(r"""['"]title['"]\s*:\s*['"]([^'"]+)['"]""")
 FILE_EXTENSIONS = frozenset(
     "pdf doc docx xls xlsx ppt pptx wps et dps zip rar 7z txt csv odt ods odp ceb caj".split()
 )
-# Elements whose start and end delimit a paragraph; an attachment's own paragraph is one of them.
-_BLOCKS = frozenset("p div li td th dd dt h1 h2 h3 h4 h5 h6 section blockquote center".split())
 # How far before the body (in characters of text) an undeclared date may sit.
 DATE_WINDOW = 300
+# How many levels `widen_body` may go up from the body container.
+MAX_WIDEN = 3
+# A page without a body that lists this many article links is a list page.
+MIN_LIST_ITEMS = 3
+# Share of an outer body container's text a nested copy must hold to be the body instead.
+INNER_SHARE = 0.5
 # Image attributes that hold the real picture when `src` is a placeholder or missing.
 _LAZY_SRC = ("data-src", "data-original", "orisrc")
 
@@ -232,9 +249,11 @@ def extract_article(
     doc = html if isinstance(html, HtmlElement) else parse_html(html)
     preset = resolve_preset(preset, html if isinstance(html, str) else doc)
     rules = rules or ArticleRules()
-    area = _first(doc, preset.article_area)
+    area = first_match(doc, preset.article_area)
     area = doc if area is None else area
     embed_videos(doc, url, preset)
+    embed_documents(doc, url, preset)
+    inline_written_strings(doc)
     for selector in preset.strip:
         for node in select(doc, selector):
             node.drop_tree()
@@ -243,12 +262,15 @@ def extract_article(
     except GenericUnavailable as exc:
         raise ExtractionError("generic_unavailable", str(exc)) from exc
     if found is None:
-        raise ExtractionError("no_body", f"no article body found on {url}")
+        raise _no_body(doc, url, preset)
     body, anchor = found
+    if body is anchor:
+        headings = set(select_all(doc, preset.title))
+        body = anchor = widen_body(body, area, node_text(first_match(doc, ("title",))), headings)
     _load_lazy_images(body)
     attachments = extract_attachments(area, body, url, preset)
     remove_attachment_blocks(body, url, attachments, preset)
-    title = extract_title(doc, anchor, preset, rules)
+    title = extract_title(doc, anchor, preset, rules, body)
     if not title:
         raise ExtractionError("no_title", f"no article title found on {url}")
     return ExtractedArticle(
@@ -262,6 +284,63 @@ def extract_article(
     )
 
 
+def widen_body(
+    body: HtmlElement, area: HtmlElement, page_title: str, headings: set[HtmlElement] | frozenset = frozenset()
+) -> HtmlElement:
+    """The body container, or the block around it when that block adds only article text.
+
+    Profile templates render fields of the article outside the editor's container: a summary
+    paragraph and a "主要研究方向：" label before `vsb_content_100`, the attribute list of a
+    WebPlus `simpleArticleAttri` portlet before its `wp_articlecontent`. A parent block is the
+    body instead when what it adds comes before the container, links nowhere and holds neither
+    the title nor a date (the info line) nor a heading of the preset's (`headings`: `h1`…),
+    and nothing with text follows the container (prev/next
+    links, a signature block of the template); never beyond the article area.
+    """
+    if area.tag == "html":
+        return body  # no article area known: nothing tells the article's blocks from the page's
+    for _ in range(MAX_WIDEN):
+        parent = body.getparent()
+        if parent is None or body is area or not (parent is area or contains(area, parent)):
+            return body
+        if not _adds_only_article_text(parent, body, page_title, headings):
+            return body
+        body = parent
+    return body
+
+
+def _adds_only_article_text(
+    parent: HtmlElement, body: HtmlElement, page_title: str, headings: set[HtmlElement] | frozenset
+) -> bool:
+    siblings = [child for child in parent if isinstance(child.tag, str) and child is not body]
+    before = [child for child in siblings if parent.index(child) < parent.index(body)]
+    after = [child for child in siblings if child not in before]
+    if clean_text(parent.text or "") or any(node_text(child) or clean_text(child.tail or "") for child in after):
+        return False
+    if any(clean_text(child.tail or "") for child in before):
+        return False
+    for child in before:
+        if child.tag in NOT_TEXT or child.tag == "form":
+            return False
+        if any(True for _ in child.iter("a")) or find_date(node_text(child)):
+            return False
+        if any(names_title(page_title, node_text(node)) for node in child.iter(*BLOCKS, *HEADINGS)):
+            return False  # a heading naming the article (a value in a field line does not count)
+        if any(node.tag == "h1" or node in headings or "tit" in (node.get("class") or "").lower()
+               for node in child.iter() if isinstance(node.tag, str)):
+            return False  # the page's heading or a title block, whatever the <title> says
+    return True
+
+
+def _no_body(doc: HtmlElement, url: str, preset: Preset) -> ExtractionError:
+    """Why a page has no body: it is a list page (a pager link that went astray, a column
+    linked as if it were an article), or simply no article."""
+    items = len(select(doc, preset.list_items)) if preset.list_items else 0
+    if items >= MIN_LIST_ITEMS or (items and preset.next_page and select(doc, preset.next_page)):
+        return ExtractionError("list_page", f"{url} is a list page ({items} article links), not an article")
+    return ExtractionError("no_body", f"no article body found on {url}")
+
+
 def find_body(
     doc: HtmlElement, preset: Preset, rules: ArticleRules
 ) -> tuple[HtmlElement, HtmlElement] | None:
@@ -269,7 +348,9 @@ def find_body(
 
     The configured or preset body container holding content comes first, else the preset's
     heuristic. When the template nests the container in a copy of itself (VSB: `v_news_content` inside
-    `v_news_content`, the outer one also holding prev/next links), the innermost copy is the body.
+    `v_news_content`, the outer one also holding prev/next links), the innermost copy that still
+    holds the article is the body: a block pasted into an article from another VSB page brings its
+    own small `v_news_content`, which is not the article (see `_holds_article`).
     """
     selectors = (rules.body,) if rules.body else preset.body
     for selector in selectors:
@@ -277,41 +358,12 @@ def find_body(
         if matches:
             body = matches[0]
             for node in matches[1:]:
-                if _contains(body, node):
+                if contains(body, node) and _holds_article(node, body):
                     body = node
             return body, body
     if preset.body_finder is not None and not rules.body:
         return preset.body_finder(doc)
     return None
-
-
-def extract_title(doc: HtmlElement, body: HtmlElement, preset: Preset, rules: ArticleRules) -> str:
-    """Meta tag, then a heading before the body, then the `<title>` without its site suffix.
-
-    Of several headings, the one the `<title>` starts with wins: templates also use `h2`/`.title`
-    for column names and banners, but the browser title repeats the article's.
-    """
-    if rules.title:
-        return _text(_first(doc, (rules.title,)))
-    for name in preset.title_meta:
-        for content in _meta(doc, name):
-            if clean_text(content):
-                return clean_text(content)
-    page_title = _text(_first(doc, ("title",)))
-    order = _document_order(doc)
-    body_at = order[body]
-    candidates = []
-    for selector in preset.title:
-        for node in select(doc, selector):
-            text = _text(node)
-            if text and order.get(node, body_at) < body_at and not _contains(node, body):
-                candidates.append(text)
-    for text in candidates:
-        if page_title.startswith(text):
-            return text
-    if candidates:
-        return candidates[0]
-    return _TITLE_SUFFIX.sub("", page_title) or page_title
 
 
 def extract_date(
@@ -323,20 +375,20 @@ def extract_date(
 ) -> datetime | None:
     """Publication date (UTC+08:00): meta tag, the info line, else the nearest date before the body."""
     if rules.date:
-        return find_date(_text(_first(doc, (rules.date,))))
+        return find_date(node_text(first_match(doc, (rules.date,))))
     for name in preset.date_meta:
-        for content in _meta(doc, name):
+        for content in meta_values(doc, name):
             found = find_date(content)
             if found:
                 return found
     for selector in preset.date_regions:
         for node in select(area, selector):
-            if node is body or _contains(node, body) or _contains(body, node):
+            if node is body or contains(node, body) or contains(body, node):
                 continue
-            found = find_date(_text(node))
+            found = find_date(node_text(node))
             if found:
                 return found
-    before = _text_before(doc, body)[-DATE_WINDOW:]
+    before = text_before(doc, body)[-DATE_WINDOW:]
     dates = list(iter_dates(before))
     return dates[-1] if dates else None
 
@@ -358,26 +410,33 @@ def extract_images(body: HtmlElement, url: str) -> list[str]:
 def extract_attachments(
     area: HtmlElement, body: HtmlElement, url: str, preset: Preset
 ) -> list[Attachment]:
-    """Attachments in document order, each URL once: the preset's attachment links and file
-    viewers in the article area, and links in the body to files (`.pdf`, `.docx` …)."""
+    """Attachments in document order, each URL once: the preset's attachment links (whose URL
+    form is a download: VSB `download.jsp`) and documents of viewers in the article area, and
+    links in the body whose target or text is a file (`.pdf`, `附件1：申请表.docx`). A link is not
+    an attachment for being marked up like one: the WebPlus editor puts `sudyfile-attr` on
+    every link, also on a link to another article."""
     found: dict[str, tuple[int, Attachment]] = {}
-    order = _document_order(area)
+    order = document_order(area)
 
     def add(node: HtmlElement, href: str, name: str) -> None:
-        if href and name and href not in found:
+        """Each URL once, at its first link; named by the first link that has a text (an icon
+        link to the file usually comes before the text link)."""
+        if not href or not name:
+            return
+        if href not in found:
             found[href] = (order.get(node, len(order)), Attachment(name=name, href=href))
+        elif found[href][1].name == _file_name(href) and node_text(node):
+            found[href] = (found[href][0], Attachment(name=node_text(node), href=href))
 
-    for link in _select(area, preset.attachment_links):
+    for node in area.xpath(f".//a[@{DOCUMENT_ATTR}]"):
+        add(node, _absolute(url, node.get("href")), node.get(DOCUMENT_ATTR))
+    for link in select_all(area, preset.attachment_links):
         href = _absolute(url, link.get("href"))
-        add(link, href, _text(link) or _sudyfile_title(link) or _file_name(href))
-    for selector, attribute in preset.file_embeds:
-        for node in select(area, selector):
-            href = _absolute(url, node.get(attribute))
-            add(node, href, _sudyfile_title(node) or _text(node) or _file_name(href))
+        add(link, href, node_text(link) or _sudyfile_title(link) or _file_name(href))
     for link in body.iter("a"):
         href = _absolute(url, link.get("href"))
-        if _is_file(href):
-            add(link, href, _text(link) or _sudyfile_title(link) or _file_name(href))
+        if link.get(DOCUMENT_ATTR) is None and (_is_file(href) or _is_file(node_text(link))):
+            add(link, href, node_text(link) or _sudyfile_title(link) or _file_name(href))
     return [attachment for _, attachment in sorted(found.values(), key=lambda pair: pair[0])]
 
 
@@ -388,17 +447,22 @@ def remove_attachment_blocks(
 
     An attachment link (or file viewer) goes with its paragraph when the rest of that paragraph
     only labels it (`附件【…】已下载次`), and a label-only paragraph (`附件：`) just before such a
-    paragraph goes too. A link inside a sentence stays, as the reader saw it.
+    paragraph goes too. A link inside a sentence stays, as the reader saw it. So does the link
+    that stands for a viewer's document: it tells the reader what the article is. A link the site
+    disabled (`href="javascript:;"`) whose text is a file name is an attachment that cannot be
+    fetched: its paragraph goes too.
     """
     hrefs = {a.href for a in attachments}
-    attributes = ("href", *(attribute for _, attribute in preset.file_embeds))
 
     def is_attachment(node: HtmlElement) -> bool:
-        return isinstance(node.tag, str) and any(
-            _absolute(url, node.get(a)) in hrefs for a in attributes if node.get(a)
-        )
+        if node.tag != "a" or node.get(DOCUMENT_ATTR) is not None:
+            return False
+        href = _absolute(url, node.get("href"))
+        return href in hrefs if href else _is_file(node_text(node))
 
-    for node in [n for n in body.iter() if is_attachment(n)]:
+    for node in [n for n in body.iter("a") if is_attachment(n)]:
+        if not contains(body, node):
+            continue  # its paragraph went with an earlier link to the same file
         block = _enclosing_block(node, body)
         if block is None:
             node.drop_tree()
@@ -406,7 +470,7 @@ def remove_attachment_blocks(
         if not _is_label(_text_without(block, is_attachment)):
             continue
         previous = _previous_block(block)
-        if previous is not None and _text(previous) and _is_label(_text(previous)):
+        if previous is not None and node_text(previous) and _is_label(node_text(previous)):
             previous.drop_tree()
         block.drop_tree()
 
@@ -430,18 +494,24 @@ def embed_videos(doc: HtmlElement, url: str, preset: Preset) -> None:
             parent.replace(node, video)
 
 
-def clean_text(text: str) -> str:
-    """Collapse every white-space run (ASCII, no-break, ideographic) to one space and strip."""
-    return _WS.sub(" ", text).strip()
+def _holds_article(inner: HtmlElement, outer: HtmlElement) -> bool:
+    """Whether a copy of the body container nested in another holds the article: at least
+    `INNER_SHARE` of the outer one's text, or every picture and document when it has no text."""
+    outer_text = len(clean_text(outer.text_content()))
+    if outer_text:
+        return len(clean_text(inner.text_content())) >= INNER_SHARE * outer_text
+    return _media_count(inner) >= _media_count(outer)
+
+
+def _media_count(node: HtmlElement) -> int:
+    return sum(1 for _ in node.iter("img", "video")) + len(node.xpath(f".//*[@{DOCUMENT_ATTR}]"))
 
 
 def _has_content(node: HtmlElement, preset: Preset) -> bool:
     """Text, a picture, a video or an embedded file: a PDF-only body is still a body."""
     if clean_text(node.text_content()):
         return True
-    if any(True for _ in node.iter("img", "video")):
-        return True
-    return any(select(node, selector) for selector, _ in preset.file_embeds)
+    return _media_count(node) > 0
 
 
 def _load_lazy_images(body: HtmlElement) -> None:
@@ -453,30 +523,6 @@ def _load_lazy_images(body: HtmlElement) -> None:
             if (img.get(attribute) or "").strip():
                 img.set("src", img.get(attribute).strip())
                 break
-
-
-def _meta(doc: HtmlElement, name: str) -> list[str]:
-    return doc.xpath(
-        "//meta[translate(@name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')=$n"
-        " or @property=$n or @itemprop=$n]/@content",
-        n=name.lower(),
-    )
-
-
-def _select(root: HtmlElement, selectors: Iterable[str]) -> list[HtmlElement]:
-    return [node for selector in selectors for node in select(root, selector)]
-
-
-def _first(doc: HtmlElement, selectors: tuple[str, ...]) -> HtmlElement | None:
-    for selector in selectors:
-        found = select(doc, selector)
-        if found:
-            return found[0]
-    return None
-
-
-def _text(node: HtmlElement | None) -> str:
-    return clean_text(node.text_content()) if node is not None else ""
 
 
 # Attachment links kept (listed, and for http(s) downloaded): not javascript:, mailto:, data:, file:.
@@ -491,7 +537,8 @@ def _absolute(url: str, href: str | None) -> str:
 
 
 def _is_file(href: str) -> bool:
-    path = urlsplit(href).path.lower()
+    """Whether a URL, or a link text such as `附件1：申请表.doc`, names a file."""
+    path = urlsplit(href).path.lower() if "://" in href else href.strip().lower()
     return "." in path.rsplit("/", 1)[-1] and path.rsplit(".", 1)[-1] in FILE_EXTENSIONS
 
 
@@ -510,10 +557,10 @@ def _is_label(text: str) -> bool:
 
 def _text_without(block: HtmlElement, is_attachment: Callable[[HtmlElement], bool]) -> str:
     """The block's text with the attachment links' own text left out."""
-    text = _text(block)
+    text = node_text(block)
     for node in block.iter():
         if is_attachment(node):
-            text = text.replace(_text(node), "", 1)
+            text = text.replace(node_text(node), "", 1)
     return clean_text(text)
 
 
@@ -521,7 +568,7 @@ def _enclosing_block(node: HtmlElement, body: HtmlElement) -> HtmlElement | None
     for ancestor in (node, *node.iterancestors()):
         if ancestor is body:
             return None
-        if isinstance(ancestor.tag, str) and ancestor.tag in _BLOCKS:
+        if isinstance(ancestor.tag, str) and ancestor.tag in BLOCKS:
             return ancestor
     return None
 
@@ -529,36 +576,14 @@ def _enclosing_block(node: HtmlElement, body: HtmlElement) -> HtmlElement | None
 def _previous_block(block: HtmlElement) -> HtmlElement | None:
     """The nearest preceding sibling that is not an empty paragraph, if it is a block."""
     sibling = block.getprevious()
-    while sibling is not None and isinstance(sibling.tag, str) and not _text(sibling) \
+    while sibling is not None and isinstance(sibling.tag, str) and not node_text(sibling) \
             and not any(True for _ in sibling.iter("img", "video")) \
             and not (sibling.tail or "").strip():
         sibling = sibling.getprevious()
-    if sibling is None or not isinstance(sibling.tag, str) or sibling.tag not in _BLOCKS:
+    if sibling is None or not isinstance(sibling.tag, str) or sibling.tag not in BLOCKS:
         return None
     if (sibling.tail or "").strip():
         return None
     return sibling
 
 
-def _document_order(root: HtmlElement) -> dict[HtmlElement, int]:
-    return {node: index for index, node in enumerate(root.iter())}
-
-
-def _contains(ancestor: HtmlElement, node: HtmlElement) -> bool:
-    return any(parent is ancestor for parent in node.iterancestors())
-
-
-def _text_before(doc: HtmlElement, body: HtmlElement) -> str:
-    """The page's visible text up to where the body starts: where templates put the info line."""
-    parts = []
-    head = doc.find("head")
-    for node in doc.iter():
-        if node is body:
-            break
-        if head is not None and (node is head or _contains(head, node)):
-            continue
-        if isinstance(node.tag, str) and node.text:
-            parts.append(node.text)
-        if node.tail and not _contains(node, body):
-            parts.append(node.tail)
-    return clean_text(" ".join(parts))

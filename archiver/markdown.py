@@ -56,6 +56,8 @@ LINE_START = re.compile(r"[#>+=:-]|\d{1,9}(?=[.)](?:\s|$))")
 # What Hugo parses in raw content, even inside code blocks.
 _HUGO_SYNTAX = re.compile(r"\{\{[<%]|<!--more-->")
 _WS = re.compile(r"\s+")
+# Text that shows an address (`个人主页：https://…`, `邮箱：a@b.cn`, `www.…`): a reader reads it.
+SHOWS_ADDRESS = re.compile(r"://|@|\bwww\.", re.IGNORECASE)
 _BACKTICKS = re.compile(r"`+")
 _URL_PARENS = (("(", "%28"), (")", "%29"))
 
@@ -212,8 +214,10 @@ def hard_break(line: str) -> str:
 
 
 def _link_only(node: Paragraph) -> bool:
-    """A line that is nothing but links (a video or file link, "more" links): not article text."""
-    return all(run.href or not run.text.strip() for run in node.inlines)
+    """A line that is nothing but links (a video or file link, "more" links): not article text.
+    A link whose text shows an address (a home page, an e-mail) is read as text: it is."""
+    return all(run.href or not run.text.strip() for run in node.inlines) and not any(
+        SHOWS_ADDRESS.search(run.text) for run in node.inlines)
 
 
 def _lines(node: Node) -> list[str]:

@@ -30,6 +30,7 @@ from twisted.internet.defer import TimeoutError as TimeoutError_
 from twisted.python.failure import Failure
 
 from archiver.catalog import Catalog, default_catalog_path
+from archiver.cms.pager import is_pager_text
 from archiver.clock import archive_time
 from archiver.config import Source, load_config
 from archiver.dates import find_date
@@ -241,6 +242,11 @@ class NewsSpider(scrapy.Spider):
         href = (link.attrib.get("href") or "").strip()
         url = None if href.startswith("#") else resolve(get_base_url(response), href)
         if url is None:
+            return None
+        if is_pager_text(link.xpath("string()").get() or ""):
+            # A pager inside the list container: fetched as an article it would fail, and
+            # would make the real next-page request a duplicate, so paging would stop.
+            self.crawler.stats.inc_value("archiver/list_pager_links_skipped")
             return None
         if not self._on_site(url):
             self.crawler.stats.inc_value("archiver/articles/offsite")

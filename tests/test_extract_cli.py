@@ -105,3 +105,25 @@ def test_a_folder_is_named_as_a_folder(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr == (f"archiver: error: {tmp_path}: is a folder; extract reads one saved "
                              "page (a file, or - for stdin)\n")
+
+
+def test_without_url_the_pages_base_resolves_relative_images(tmp_path: Path) -> None:
+    expected = json.loads((PAGES / "webplus_article.json").read_text(encoding="utf-8"))
+    html = (PAGES / "webplus_article.html").read_text(encoding="utf-8-sig")
+    page = tmp_path / "saved.html"
+    page.write_text(html.replace("<head>", f'<head><base href="{expected["url"]}">', 1), encoding="utf-8")
+    result = run_archiver(["extract", str(page), "--json"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["images"] == expected["images"]
+    assert result.stderr == ""
+
+
+def test_without_url_or_declared_address_relative_media_are_reported(tmp_path: Path) -> None:
+    page = PAGES / "webplus_article.html"
+    result = run_archiver(["extract", str(page), "--json"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["images"] == []
+    assert result.stderr == (
+        f"archiver: warning: {page} does not say its address (no <base>, canonical, og:url or Url "
+        "meta): 1 relative images and 1 relative links cannot be resolved and are left out; "
+        "pass --url\n")

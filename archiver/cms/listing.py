@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from lxml.html import HtmlElement
 
 from archiver.cms.base import Preset
-from archiver.cms.pager import Pager, read_pager
+from archiver.cms.pager import Pager, is_pager_text, read_pager
 from archiver.css import select
 from archiver.urls import resolve
 
@@ -75,7 +75,7 @@ def article_links(doc: HtmlElement, url: str, preset: Preset) -> list[HtmlElemen
     found = []
     for link in doc.iter("a"):
         href = _href(url, link)
-        if not href or href.split("#")[0] == url:
+        if not href or href.split("#")[0] == url or is_pager_text(_title(link)):
             continue
         if pattern is not None:
             if pattern.search(href):

@@ -44,6 +44,20 @@ class Pager:
         return ", ".join(parts) or "no page count shown"
 
 
+# Texts of pager controls (首页 上页 1 2 3 下页 尾页 …): a link saying one is never an article,
+# whatever a list selector matches (a table-era VSB list keeps its pager inside the list table).
+PAGER_TEXTS = frozenset(
+    "首页 上页 下页 尾页 上一页 下一页 末页 前页 后页 第一页 最后一页 上一頁 下一頁 "
+    "first prev previous next last « » ‹ › < > << >>".split()
+)
+
+
+def is_pager_text(text: str) -> bool:
+    """Whether a link's text names a pager control or a page number."""
+    text = " ".join(text.split()).lower()
+    return text in PAGER_TEXTS or text.strip("[]").isdigit()
+
+
 # The "last page" link of VSB's two pagers, WebPlus's, and others'.
 LAST_LINK = '.p_last a[href], .wp_paging a.last[href], a.Next[href]:contains("尾页"), a[href]:contains("尾页")'
 

@@ -10,9 +10,24 @@ nearest date before the body find them. Attachments are `download.jsp` links aft
 
 from __future__ import annotations
 
+from lxml.html import HtmlElement
+
 from archiver.cms.base import Preset
+from archiver.css import select
 
 FORM = "form[name=_newscontent_fromname]"
+# Text a content form without a body container must hold to be read as the body.
+MIN_FORM_TEXT = 200
+
+
+def form_body(doc: HtmlElement) -> tuple[HtmlElement, HtmlElement] | None:
+    """The content form itself, for templates made only of custom fields (faculty profiles:
+    name, title, research, each a field of its own, and no `vsb_content`). A form with little
+    text (a stray paragraph, an error notice) is not an article."""
+    for form in select(doc, FORM):
+        if len(" ".join(form.text_content().split())) >= MIN_FORM_TEXT:
+            return form, form
+    return None
 
 VSB = Preset(
     name="vsb",
@@ -28,8 +43,10 @@ VSB = Preset(
         "_simple_list_gotopage_fun(",
     ),
     article_url=r"/info/\d+/\d+\.s?html?\b|[?&]wbnewsid=\d+",
-    list_items='li[id^="line_u"] a[href], div.list-right-tt > a[href]',
-    next_page='span.p_next a[href], a.Next[href]',
+    # `tr[id^=line_u]`: table-era templates, whose list table also holds the pager.
+    list_items='li[id^="line_u"] a[href], tr[id^="line_u"] a[href], div.list-right-tt > a[href]',
+    # Old pagers mark 首页/上页/下页/尾页 all `a.Next` (or `Prev`): only 下页 goes forward.
+    next_page='span.p_next a[href], a.Next[href]:contains("下页"), a.Next[href]:contains("下一页")',
     title_meta=("ArticleTitle",),
     title=(
         f"{FORM} h1",
@@ -47,6 +64,7 @@ VSB = Preset(
         ".v_news_content",
         "[id^=vsb_content]",
     ),
+    body_finder=form_body,
     article_area=(FORM,),
     attachment_links=('a[href*="download.jsp"]',),
     video_embeds=(("script[name=_videourl]", "vurl"),),

@@ -21,7 +21,7 @@ from archiver.clock import archive_time
 from archiver.cms import PRESETS
 from archiver.commands.errors import UsageError
 from archiver.config import Source, load_config
-from archiver.extract import ExtractionError, decode_html, extract_article
+from archiver.extract import ExtractedArticle, ExtractionError, decode_html, extract_article
 from archiver.normalize import NormalisedArticle, normalise_article
 from archiver.render import render_article
 
@@ -30,6 +30,7 @@ EXIT_NOT_ARTICLE = 1
 STDIN = "-"
 # Where pages declare their own address (VSB's `<meta name="Url">` included).
 _DECLARED_URL = (
+    "//base/@href",
     "//link[@rel='canonical']/@href",
     "//meta[@property='og:url']/@content",
     "//meta[@name='Url' or @name='url']/@content",
@@ -69,10 +70,13 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("a page read from standard input needs --url (it declares no address)")
     source = load_config(args.config).select([args.source])[0] if args.source else default_source(url, args.cms)
     try:
-        article = normalise_article(extract_article(html, url, source.preset, source.article))
+        extracted = extract_article(html, url, source.preset, source.article)
     except ExtractionError as exc:
         print(f"archiver: {path}: not an article ({exc.reason}): {exc}", file=sys.stderr)
         return EXIT_NOT_ARTICLE
+    if urlsplit(url).scheme not in ("http", "https"):
+        warn_unresolved(path, extracted)
+    article = normalise_article(extracted)
     if args.json:
         out = json.dumps(article_fields(article), ensure_ascii=False, indent=2) + "\n"
     else:
@@ -110,6 +114,26 @@ def article_fields(article: NormalisedArticle) -> dict[str, Any]:
         "attachments": [{"name": a.name, "href": a.href} for a in article.attachments],
         "cms": article.cms,
     }
+
+
+def warn_unresolved(path: Path, article: ExtractedArticle) -> None:
+    """Say on stderr which links a page without an address loses: relative images, links and
+    attachments cannot be made absolute, so the output leaves them out (images, attachments) or
+    keeps only their text (links)."""
+    images = sum(1 for img in article.body.iter("img") if _relative(img.get("src")))
+    links = sum(1 for a in article.body.iter("a") if _relative(a.get("href")))
+    web = [a for a in article.attachments if urlsplit(a.href).scheme in ("http", "https")]
+    links += len(article.attachments) - len(web)
+    article.attachments = web
+    if images or links:
+        print(f"archiver: warning: {path} does not say its address (no <base>, canonical, og:url "
+              f"or Url meta): {images} relative images and {links} relative links cannot be "
+              "resolved and are left out; pass --url", file=sys.stderr)
+
+
+def _relative(reference: str | None) -> bool:
+    reference = (reference or "").strip()
+    return bool(reference) and not urlsplit(reference).scheme and not reference.startswith("#")
 
 
 def declared_url(html: str) -> str | None:

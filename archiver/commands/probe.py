@@ -22,6 +22,7 @@ from lxml.html import HtmlElement
 from archiver import __version__
 from archiver.cms import PRESETS, detect_preset
 from archiver.cms.base import Preset
+from archiver.cms.column import column_list_url, is_article_url
 from archiver.cms.listing import ListReading, read_list
 from archiver.config import ArticleRules
 from archiver.extract import ExtractionError, decode_html, extract_article, parse_html
@@ -32,6 +33,8 @@ NAME = "probe"
 EXIT_FAILED = 1
 USER_AGENT = f"archiver/{__version__} (probe)"
 PREVIEW_PARAGRAPHS = 3
+# Linked pages that arrive but are not articles before probe gives up on the list's links.
+MAX_NOT_ARTICLES = 3
 # "通知公告-扬州大学研究生招生网": the site name is the last part of a list page's title.
 _TITLE_PARTS = re.compile(r"\s*(?:-|_|\||—|－)\s*")
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
@@ -81,6 +84,9 @@ def run(args: argparse.Namespace) -> int:
     if preset.name == "auto":
         preset = detect_preset(listing.html)
     doc = parse_html(listing.html)
+    if is_article_url(listing.url, preset):
+        print(f"archiver: {article_page_message(listing, preset)}", file=sys.stderr)
+        return EXIT_FAILED
     reading = read_list(doc, listing.url, preset)
     if not reading.links:
         print(f"archiver: no article links found on {listing.url} (CMS: {preset.name}); "
@@ -107,6 +113,18 @@ def _add_to(args: argparse.Namespace, listing: Page, source_yaml: str) -> int:
     return 0
 
 
+def article_page_message(page: Page, preset: Preset) -> str:
+    """What to say when the probed URL is an article: probe wants its column's list."""
+    doc = parse_html(page.html)
+    column = column_list_url(doc, page.url)
+    try:
+        title = f" ({extract_article(page.html, page.url, preset).title})"
+    except ExtractionError:
+        title = ""
+    where = f"its column's list is {column}" if column else "probe its column's list page"
+    return f"{page.url} is an article page{title}, not a list: {where}"
+
+
 def fetch(url: str, timeout: float) -> Page:
     """GET a page with urllib (which honours http_proxy/https_proxy/no_proxy) and decode it."""
     parts = urlsplit(url)
@@ -127,15 +145,26 @@ def fetch(url: str, timeout: float) -> Page:
 def first_article(
     reading: ListReading, preset: Preset, timeout: float
 ) -> tuple[NormalisedArticle | None, str]:
-    """The first list entry that is an article, extracted; else None and why not."""
-    problems = []
-    for url in reading.links[:3]:
+    """The first list entry that is an article, extracted; else None and why not.
+
+    Entries that cannot be fetched are skipped (a list may link articles the site has removed);
+    after `MAX_NOT_ARTICLES` pages that arrive but are not articles, the list is what is wrong.
+    """
+    problems: list[str] = []
+    not_articles = 0
+    for url in reading.links:
         try:
             page = fetch(url, timeout)
             return normalise_article(extract_article(page.html, url, preset, ArticleRules())), ""
-        except (FetchError, ExtractionError) as exc:
+        except FetchError as exc:
             problems.append(f"{url}: {exc}")
-    return None, "; ".join(problems)
+        except ExtractionError as exc:
+            problems.append(f"{url}: {exc}")
+            not_articles += 1
+            if not_articles >= MAX_NOT_ARTICLES:
+                break
+    return None, "; ".join(problems[:PREVIEW_PARAGRAPHS]) + (
+        f" (and {len(problems) - PREVIEW_PARAGRAPHS} more)" if len(problems) > PREVIEW_PARAGRAPHS else "")
 
 
 def proposal(

@@ -14,7 +14,8 @@ rules that Hugo also has on. What is kept is what a reader sees as text:
 - links become their text, images are dropped (an image-only paragraph disappears), emphasis and
   strikethrough marks and backslash escapes are removed, entities are decoded;
 - a paragraph line that is nothing but links (a file or video link, "more" links) is not text,
-  as in `NormalisedArticle.paragraphs`; in a heading or table cell it is;
+  as in `NormalisedArticle.paragraphs`, unless a link's text shows an address (a home page, an
+  e-mail: `archiver.markdown.SHOWS_ADDRESS`); in a heading or table cell it is;
 - raw HTML is dropped, as Hugo (with its default `unsafe = false`) drops it; thematic breaks
   have no text.
 
@@ -29,6 +30,8 @@ from collections.abc import Iterator, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+
+from archiver.markdown import SHOWS_ADDRESS
 
 _PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 _WS = re.compile(r"\s+")
@@ -80,7 +83,8 @@ def _inline_units(children: Sequence[Token], keep_links: bool) -> Iterator[str]:
             depth -= 1
         elif child.type in _TEXT_TOKENS:
             current.append(child.content)
-            outside_links = outside_links or (depth == 0 and not child.content.isspace())
+            outside_links = outside_links or (depth == 0 and not child.content.isspace()) \
+                or bool(SHOWS_ADDRESS.search(child.content))
         elif child.type in _BREAK_TOKENS:
             unit = "".join(current).strip(_EDGE_BLANKS)
             if unit and (keep_links or outside_links):

@@ -13,6 +13,8 @@ import contextlib
 import os
 import select
 import socket
+import socketserver
+import ssl
 import struct
 import sys
 import threading
@@ -63,8 +65,10 @@ class ReplicaServer:
         *,
         port: int = 0,
         log_file: str | os.PathLike[str] | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.site = site
+        self.tls = tls
         self._httpd = _HTTPServer(("127.0.0.1", port), self)
         self.port: int = self._httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
@@ -145,8 +149,8 @@ class ReplicaServer:
 
 
 def _normal_host(host: str) -> str:
-    """Lower case without the default port, so ``GongXue.cn:80`` and ``gongxue.cn`` compare equal."""
-    return host.strip().lower().removesuffix(":80")
+    """Lower case without the default ports, so ``GongXue.cn:80`` and ``gongxue.cn`` compare equal."""
+    return host.strip().lower().removesuffix(":80").removesuffix(":443")
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -205,9 +209,31 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._answer(send_body=False)
 
+    def do_CONNECT(self) -> None:
+        """An https request through the proxy: open the tunnel and speak TLS in it (only when
+        the server has a certificate, see `archiver.replica.tls`), then serve the requests that
+        come through it like any other, as `https://host/...`."""
+        tls = self.server.replica.tls
+        host = self.path.rsplit(":", 1)[0]
+        if tls is None or not self.server.replica.accepts_host(host):
+            self.send_error(502, "no tunnel to this host")
+            return
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        self.wfile.flush()
+        try:
+            self.connection = tls.wrap_socket(self.connection, server_side=True)
+        except (ssl.SSLError, OSError):
+            self.close_connection = True
+            return
+        self.rfile = self.connection.makefile("rb", self.rbufsize)
+        self.wfile = socketserver._SocketWriter(self.connection)  # sendall: whole writes over TLS
+        self.tunnel_host = host
+        self.close_connection = False
+
     def _answer(self, send_body: bool) -> None:
         parts = urlsplit(self.path)
-        host = parts.netloc if parts.scheme else self.headers.get("Host")
+        host = parts.netloc if parts.scheme else self.headers.get("Host") or getattr(self, "tunnel_host", None)
         if host is not None and not self.server.replica.accepts_host(host):
             response = not_found()
         else:
@@ -275,7 +301,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlunsplit(("", "", parts.path, parts.query, ""))
         headers = getattr(self, "headers", None)  # absent when the request line was unparsable
         host = (headers.get("Host") if headers is not None else None) or self.server.replica.site.host
-        url = target if parts.scheme else f"http://{host}{path}"
+        scheme = "https" if hasattr(self, "tunnel_host") else "http"
+        url = target if parts.scheme else f"{scheme}://{host}{path}"
         status = int(code) if isinstance(code, int) else 0
         self.server.replica.record(LoggedRequest(self.command or "-", path, status), url)
 
