@@ -533,6 +533,8 @@ def _absolute(url: str, href: str | None) -> str:
     href = (href or "").strip()
     if href.startswith("#"):
         return ""
+    if urlsplit(url).scheme not in ("http", "https") and href and not urlsplit(href).scheme:
+        return href  # no web address known (`archiver extract` of a file): the caller reports it
     return resolve(url, href, ATTACHMENT_SCHEMES) or ""
 
 
