@@ -58,6 +58,8 @@ class FrontMatter:
 SLUG_RULES = ("md5", "title")
 # Where the Markdown's media links point: the site's URLs (the sample) or the archived copies.
 IMAGE_LINK_MODES = ("original", "local")
+# What the raw WARC capture keeps (archiver.warc): robots.txt, lists and articles; media too; nothing.
+WARC_MODES = ("pages", "all", "off")
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class Source:
     slug: str = "md5"
     image_links: str = "original"
     download_videos: bool = False
+    # None: the ARCHIVER_WARC setting decides.
+    warc: str | None = None
 
     @property
     def preset(self):  # -> archiver.cms.Preset (import cycle-free annotation omitted)
@@ -176,6 +180,10 @@ def build_source(source_id: str, raw: Mapping[str, Any], where: str) -> Source:
         raise ConfigError(
             f"{where}: key 'image_links': must be one of {', '.join(IMAGE_LINK_MODES)}, "
             f"got {values['image_links']!r}"
+        )
+    if values.get("warc", "pages") not in WARC_MODES:
+        raise ConfigError(
+            f"{where}: key 'warc': must be one of {', '.join(WARC_MODES)}, got {values['warc']!r}"
         )
     if values.get("summary_chars", 200) < 0:
         raise ConfigError(f"{where}: key 'summary_chars': must be 0 or more")

@@ -87,3 +87,11 @@ ARCHIVER_MEDIA_MAX_ATTEMPTS = 5
 ARCHIVER_MEDIA_RETRY_DELAY = 3600
 # Set by `archiver media --retry`: retry the failed media, crawl nothing else.
 ARCHIVER_MEDIA_RETRY_ONLY = False
+
+# Raw capture (archiver.warc): every HTTP exchange as WARC request + response records in
+# OUTPUT/.archiver/warc/<source>/. pages (robots.txt, lists, articles), all (media too) or off;
+# a source's `warc` key wins. At 950 the middleware sees raw bodies, every redirect hop and retry.
+ARCHIVER_WARC = "pages"
+# A WARC file is closed (indexed, renamed) and a new one started past this size.
+ARCHIVER_WARC_MAX_BYTES = 1024 * 1024 * 1024
+DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "archiver.warc.capture.WarcCaptureMiddleware": 950}
