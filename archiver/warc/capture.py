@@ -74,7 +74,7 @@ class WarcCaptureMiddleware:
         source = getattr(crawler.spider, "source", None)
         mode = capture_mode(getattr(source, "warc", None), crawler.settings.get("ARCHIVER_WARC"))
         if mode == "off":
-            raise NotConfigured("warc: off")
+            raise NotConfigured  # quietly: off is a normal choice
         name = source.id if source is not None else crawler.spider.name  # type: ignore[union-attr]
         folder = warc_root(crawler.settings.get("ARCHIVER_OUTPUT")) / name
         middleware = cls(crawler, mode, folder, crawler.settings.getint("ARCHIVER_WARC_MAX_BYTES"))
