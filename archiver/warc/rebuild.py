@@ -55,7 +55,8 @@ def archived_articles(catalog: Path, source: str) -> list[ToRebuild]:
 
 
 def what_changed(before: str, after: str) -> str:
-    """Why a rewritten file differs, in a few words: which parts, and how many lines."""
+    """Why a rewritten file differs, in a few words: which front-matter keys, and how many
+    non-blank body lines (paragraphs, mostly) went or came."""
     old_head, _, old_body = before.partition("\n---\n")
     new_head, _, new_body = after.partition("\n---\n")
     parts = []
@@ -63,7 +64,8 @@ def what_changed(before: str, after: str) -> str:
         keys = sorted({line.split(":", 1)[0] for line in set(old_head.splitlines()) ^ set(new_head.splitlines())})
         parts.append("front matter (" + ", ".join(keys) + ")")
     if old_body != new_body:
-        old_lines, new_lines = old_body.splitlines(), new_body.splitlines()
+        old_lines = [line for line in old_body.splitlines() if line.strip()]
+        new_lines = [line for line in new_body.splitlines() if line.strip()]
         removed = sum(1 for line in old_lines if line not in set(new_lines))
         added = sum(1 for line in new_lines if line not in set(old_lines))
         parts.append(f"body (-{removed} +{added} lines)")
