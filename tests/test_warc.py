@@ -224,6 +224,24 @@ def test_rebuild_in_place_after_an_extractor_change_rewrites_exactly_the_affecte
         assert after[name].startswith(before[name][:before[name].index(b"\n---\n")])  # same front matter
 
 
+def test_with_warc_all_media_come_from_the_warc(tmp_path: Path):
+    folder = tmp_path / "all"
+    folder.mkdir()
+    (folder / "sources.yaml").write_text(HRBEU_YAML + "    warc: all\n", encoding="utf-8")
+    with ReplicaServer(ReplicaSite(articles=ARTICLES, seed=2)) as server:
+        result = run_archiver(["backfill", "hrbeu", *FAST], folder, proxy=server.url)
+    assert result.returncode == 0, result.stderr[-3000:]
+    captured = {url for url, status, _, _ in responses(folder) if status == 200}
+    assert any("/__local/" in url for url in captured) and any("download.jsp" in url for url in captured)
+    original = media_hashes(folder / "output" / "hrbeu")
+    for folder_name in ("images", "files"):  # the stored copies are gone: only the WARC has them
+        shutil.rmtree(folder / "output" / "hrbeu" / folder_name)
+    result = rebuild_offline(folder, "--to", "new")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert media_hashes(folder / "new" / "hrbeu") == original
+    assert tree(folder / "new" / "hrbeu", "*.md") == tree(folder / "output" / "hrbeu", "*.md")
+
+
 # -- killed three times
 
 
