@@ -354,6 +354,13 @@ def test_what_changed_names_the_parts():
     assert what_changed(head + "x\n", head.replace("A", "B") + "x\n") == "front matter (title)"
 
 
+def test_a_bad_warc_setting_is_a_usage_error(tmp_path: Path):
+    (tmp_path / "sources.yaml").write_text(HRBEU_YAML, encoding="utf-8")
+    result = run_archiver(["crawl", "-s", "ARCHIVER_WARC=sometimes"], tmp_path)
+    assert result.returncode == 2
+    assert "-s ARCHIVER_WARC: warc must be one of pages, all, off, got 'sometimes'" in result.stderr
+
+
 def test_warc_key_is_checked(tmp_path: Path):
     text = HRBEU_YAML + "    warc: sometimes\n"
     with pytest.raises(ConfigError, match="key 'warc': must be one of pages, all, off"):

@@ -72,6 +72,7 @@ def execute(args: argparse.Namespace, command: str, sources: list[Source], plan:
         overrides["ARCHIVER_CATALOG"] = str(catalog_path)
         settings = build_settings(overrides, output=args.output, config=getattr(args, "config", None))
         _check_media_settings(settings)
+        _check_warc_setting(settings)
         started, clock = _wall_clock(), time.monotonic()
         results = run_crawls(sources, settings, plan)
         report = RunReport.from_results(command, started, _wall_clock(),
@@ -127,6 +128,16 @@ def _check_media_settings(settings: object) -> None:
         MediaSettings.from_settings(settings)  # type: ignore[arg-type]
     except MediaSettingsError as exc:
         raise UsageError(str(exc)) from None
+
+
+def _check_warc_setting(settings: object) -> None:
+    """A bad `-s ARCHIVER_WARC` is a usage error (exit 2), not a crawl that dies starting."""
+    from archiver.warc.capture import WarcModeError, capture_mode
+
+    try:
+        capture_mode(None, settings.get("ARCHIVER_WARC"))  # type: ignore[attr-defined]
+    except WarcModeError as exc:
+        raise UsageError(f"-s ARCHIVER_WARC: {exc}") from None
 
 
 def _wall_clock() -> str:
