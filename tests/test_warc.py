@@ -23,6 +23,7 @@ from warcio.recordbuilder import RecordBuilder
 
 from archiver.config import ConfigError, parse_config
 from archiver.replica import ReplicaServer, ReplicaSite
+from archiver.replica.faults import FaultySite
 from archiver.replica.site import Response
 from archiver.warc.cdxj import read_index, url_key
 from archiver.warc.files import WarcFile, index_path, seal, whole_members_length
@@ -239,6 +240,31 @@ def test_with_warc_all_media_come_from_the_warc(tmp_path: Path):
     result = rebuild_offline(folder, "--to", "new")
     assert result.returncode == 0, result.stderr[-3000:]
     assert media_hashes(folder / "new" / "hrbeu") == original
+    assert tree(folder / "new" / "hrbeu", "*.md") == tree(folder / "output" / "hrbeu", "*.md")
+
+
+def test_every_retry_and_redirect_hop_is_recorded_and_files_rotate(tmp_path: Path):
+    folder = tmp_path / "faults"
+    folder.mkdir()
+    (folder / "sources.yaml").write_text(HRBEU_YAML, encoding="utf-8")
+    site = ReplicaSite(articles=ARTICLES, seed=2)
+    retried, redirected = site.article_url(3), site.article_url(4)
+    faulty = FaultySite(site, [(urlsplit(retried).path, "http_503", 1),
+                               (urlsplit(redirected).path, "login_redirect")])
+    with ReplicaServer(faulty) as server:
+        result = run_archiver(["backfill", "hrbeu", *FAST, "-s", "ARCHIVER_RETRY_BACKOFF=0",
+                               "-s", "ARCHIVER_WARC_MAX_BYTES=20000"], folder, proxy=server.url)
+    assert result.returncode == 1  # the article behind the login page failed
+    recorded = [(url, status) for url, status, _, _ in responses(folder)]
+    assert [s for u, s in recorded if u == retried] == [503, 200]
+    assert (redirected, 302) in recorded
+    files = sorted(warc_dir(folder).glob("*.warc.gz"))
+    assert len(files) > 3  # rotated at 20,000 bytes, each file whole and indexed
+    for path in files:
+        warcio_check(path)
+        assert index_path(path).is_file()
+    result = rebuild_offline(folder, "--to", "new")
+    assert result.returncode == 0, result.stderr[-3000:]  # the 200 after the 503 is replayed
     assert tree(folder / "new" / "hrbeu", "*.md") == tree(folder / "output" / "hrbeu", "*.md")
 
 
