@@ -20,6 +20,7 @@ import pytest
 from lxml import html
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordbuilder import RecordBuilder
+from warcio.statusandheaders import StatusAndHeaders
 
 from archiver.config import ConfigError, parse_config
 from archiver.replica import ReplicaServer, ReplicaSite
@@ -144,10 +145,9 @@ def test_warcio_checks_and_indexes_every_file(crawled):
         listed = subprocess.run([WARCIO, "index", "-f", "warc-type,warc-target-uri,http:status", str(path)],
                                 capture_output=True, text=True, check=True).stdout.splitlines()
         assert sum('"warc-type": "response"' in line for line in listed) == len(read_index(index_path(path)))
-    first = files[0].open("rb")
-    info = next(iter(ArchiveIterator(first)))
-    text = info.content_stream().read().decode()
-    first.close()
+    with files[0].open("rb") as first:
+        info = next(iter(ArchiveIterator(first)))
+        text = info.content_stream().read().decode()
     assert info.rec_type == "warcinfo" and "software: archiver/" in text and "isPartOf: hrbeu" in text
 
 
@@ -328,7 +328,6 @@ def test_backfill_killed_three_times_leaves_valid_warcs_without_duplicates(tmp_p
 
 def _records(count: int) -> list:
     builder = RecordBuilder(warc_version="1.1")
-    from warcio.statusandheaders import StatusAndHeaders
     records = []
     for i in range(count):
         body = f"<html>page {i}</html>".encode() * 50

@@ -17,7 +17,6 @@ from archiver.commands.common import (DEFAULT_OUTPUT, UsageError, _wall_clock, p
                                       writable_lock)
 from archiver.config import Source, load_config
 from archiver.report import RunReport
-from archiver.warc.files import seal_open_files, warc_files, warc_root
 
 NAME = "rebuild"
 
@@ -49,6 +48,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
+    from archiver.warc.files import seal_open_files, warc_root
+
     archive_time()  # a malformed ARCHIVER_NOW is a usage error before anything runs
     sources = load_config(args.config).select(args.sources)
     origin = Path(args.output)
@@ -73,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
 def copy_warcs(origin: Path, target: Path, source: Source) -> None:
     """The new archive gets the WARC files too (hard links where possible), so it can be
     rebuilt again in turn."""
+    from archiver.warc.files import warc_files, warc_root
+
     destination = warc_root(target) / source.id
     destination.mkdir(parents=True, exist_ok=True)
     for warc in warc_files(warc_root(origin) / source.id):

@@ -32,6 +32,7 @@ from archiver import __version__
 from archiver.config import WARC_MODES
 from archiver.disk import disk_error, stop_crawl
 from archiver.media.pipeline import META_KEY
+from archiver.storage import remove_stale_temp_files
 from archiver.warc.files import WARC_VERSION, WarcFile, new_warc_path, seal_open_files, warc_root
 from archiver.warc.http import request_head, response_head
 
@@ -83,6 +84,7 @@ class WarcCaptureMiddleware:
         return middleware
 
     def spider_opened(self, spider: object = None) -> None:
+        remove_stale_temp_files(self.folder)  # an index write a kill cut short
         for path in seal_open_files(self.folder):
             self.crawler.stats.inc_value("archiver/warc/sealed")
             logger.info("WARC file of an interrupted run sealed: %s", path)

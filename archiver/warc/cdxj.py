@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from archiver.storage import write_atomic
+
 INDEX_SUFFIX = ".cdxj"
 
 
@@ -53,9 +55,10 @@ def warc_timestamp(warc_date: str) -> str:
 
 
 def write_index(path: Path, entries: list[IndexEntry]) -> None:
-    """The index file for one WARC, sorted by key then time (stable: file order within)."""
+    """The index file for one WARC, sorted by key then time (stable: file order within);
+    written atomically and durably, since the WARC is renamed to its final name right after."""
     lines = sorted((e.line() for e in entries), key=lambda line: line.split(" ", 2)[:2])
-    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    write_atomic(path, "".join(line + "\n" for line in lines).encode("utf-8"))
 
 
 def read_index(path: Path) -> list[IndexEntry]:
