@@ -1,10 +1,14 @@
 """Cost of the raw WARC capture: a backfill with `warc: pages` against the same with `off`.
 
-`python -m bench.warc [--articles 1000] [--runs 3]` backfills a fresh replica both ways per run
-(the order alternating, since the machine is shared), and reports the crawler's CPU and wall
-time (medians; overheads are taken run by run), the WARC bytes per article, and how long an
-offline `archiver rebuild --to` of the captured archive takes. Results in
+`python -m bench.warc [--articles 1000] [--runs 5]` backfills a fresh replica both ways per run
+(the order alternating), and reports the crawler's CPU and wall time, the WARC bytes per article,
+and how long an offline `archiver rebuild --to` of the captured archive takes. Results in
 `bench/results/warc.json`.
+
+On a shared machine one run's CPU time varies by ±10 % with the load of others, more than the
+capture costs, so two overheads are given: the median of the run-by-run ratios, and the ratio
+of the fastest runs (contention only ever adds CPU time, so the minimum is the least disturbed
+measurement of each configuration).
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ def rebuild(folder: Path) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", default=str(RESULTS / "warc.json"))
     args = parser.parse_args(argv)
     pairs = []
@@ -63,12 +67,14 @@ def main(argv: list[str] | None = None) -> int:
         "off": {k: median([p["off"][k] for p in pairs]) for k in ("seconds", "cpu_seconds")},
         "pages": {k: median([p["pages"][k] for p in pairs]) for k in ("seconds", "cpu_seconds", "warc_bytes")},
         "cpu_overhead": median([p["pages"]["cpu_seconds"] / p["off"]["cpu_seconds"] - 1 for p in pairs]),
+        "cpu_overhead_of_minimums": min(p["pages"]["cpu_seconds"] for p in pairs)
+        / min(p["off"]["cpu_seconds"] for p in pairs) - 1,
         "wall_overhead": median([p["pages"]["seconds"] / p["off"]["seconds"] - 1 for p in pairs]),
         "warc_bytes_per_article": median([p["pages"]["warc_bytes"] / p["pages"]["articles"] for p in pairs]),
         "rebuild": {k: median([p["rebuild"][k] for p in pairs]) for k in ("seconds", "cpu_seconds")},
     }
-    print(f"{args.articles} articles: CPU overhead {result['cpu_overhead']:+.1%} (target < "
-          f"{TARGET_CPU_OVERHEAD:.0%}), wall {result['wall_overhead']:+.1%}, "
+    print(f"{args.articles} articles: CPU overhead {result['cpu_overhead']:+.1%} (median of runs), "
+          f"{result['cpu_overhead_of_minimums']:+.1%} (fastest runs; target < {TARGET_CPU_OVERHEAD:.0%}), wall {result['wall_overhead']:+.1%}, "
           f"{result['warc_bytes_per_article']:.0f} WARC bytes per article, rebuild "
           f"{result['rebuild']['seconds']:.1f} s")
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
