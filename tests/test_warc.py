@@ -180,6 +180,24 @@ def test_rebuild_offline_gives_the_same_files(crawled, tmp_path: Path):
     assert tree(rebuilt / ".archiver" / "warc", "*.gz") == tree(original / ".archiver" / "warc", "*.gz")
 
 
+def test_a_recorded_crawl_replays_offline_through_the_real_spider(crawled, tmp_path: Path):
+    """The README's replay recipe: list pages, articles and media from the capture alone."""
+    folder = tmp_path / "copy"
+    shutil.copytree(crawled["folder"], folder)
+    replay = "archiver.warc.replay.ReplayDownloadHandler"
+    handlers = f'{{"http": "{replay}", "https": "{replay}"}}'
+    tripwire = StaticSite("tripwire.invalid")
+    with ReplicaServer(tripwire) as guard:
+        result = run_archiver(["backfill", "hrbeu", "-o", "replayed", *FAST, "-s", f"DOWNLOAD_HANDLERS={handlers}",
+                               "-s", "ARCHIVER_REPLAY_FROM=output", "-s", "ARCHIVER_WARC=off"], folder,
+                              proxy=guard.url)
+        assert guard.requests == []
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "list pages 2, articles new 30," in result.stdout
+    assert tree(folder / "replayed" / "hrbeu", "*") == tree(folder / "output" / "hrbeu", "*")
+    assert not (folder / "replayed" / ".archiver" / "warc").exists()
+
+
 def test_a_url_missing_from_the_warcs_is_reported_not_fetched(crawled, tmp_path: Path):
     folder = tmp_path / "copy"
     shutil.copytree(crawled["folder"], folder)
@@ -297,16 +315,19 @@ def test_backfill_killed_three_times_leaves_valid_warcs_without_duplicates(tmp_p
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=60)
             kills += 1
-            for open_file in warc_dir(folder).glob(".*.open"):  # readable up to its last whole record
-                prefix = tmp_path / "prefix.warc.gz"
-                prefix.write_bytes(open_file.read_bytes()[:whole_members_length(open_file)])
-                warcio_check(prefix)
-        assert len(list(warc_dir(folder).glob(".*.open"))) == 3  # one per killed run
+            # the killed run's file is left open (the one before it was sealed when this run
+            # started), readable up to its last whole record
+            [open_file] = warc_dir(folder).glob(".*.open")
+            prefix = tmp_path / "prefix.warc.gz"
+            prefix.write_bytes(open_file.read_bytes()[:whole_members_length(open_file)])
+            warcio_check(prefix)
+            assert len(list(warc_dir(folder).glob("*.warc.gz"))) == kills - 1
         final = run_archiver(["backfill", "hrbeu", *FAST], folder, proxy=server.url)
         log = server.requests
     assert final.returncode == 0, final.stderr[-3000:]
     assert md_count(folder) == articles
     assert not list(warc_dir(folder).glob(".*.open"))
+    assert len(list(warc_dir(folder).glob("*.warc.gz"))) == 4  # three sealed, one closed
     for path in warc_dir(folder).glob("*.warc.gz"):
         warcio_check(path)
     fetched = Counter(r.path for r in log if r.status == 200 and r.path.startswith("/info/"))

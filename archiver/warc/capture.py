@@ -85,9 +85,8 @@ class WarcCaptureMiddleware:
 
     def spider_opened(self, spider: object = None) -> None:
         remove_stale_temp_files(self.folder)  # an index write a kill cut short
-        for path in seal_open_files(self.folder):
-            self.crawler.stats.inc_value("archiver/warc/sealed")
-            logger.info("WARC file of an interrupted run sealed: %s", path)
+        sealed = seal_open_files(self.folder)  # each one logged by `seal`
+        self.crawler.stats.inc_value("archiver/warc/sealed", len(sealed))
 
     def spider_closed(self, spider: object = None, reason: str = "") -> None:
         self._close_current()
