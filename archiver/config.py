@@ -161,6 +161,8 @@ def parse_config(text: str, path: Path) -> Config:
 
 def build_source(source_id: str, raw: Mapping[str, Any], where: str) -> Source:
     """One `Source` from its YAML mapping, with defaults filled in and every value checked."""
+    if raw.get("warc") is False:  # YAML 1.1 reads an unquoted `warc: off` as false
+        raw = {**raw, "warc": "off"}
     values = _fields(Source, raw, where, skip={"id"})
     cms = values.get("cms", "auto")
     if cms not in PRESETS:

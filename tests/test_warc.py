@@ -261,6 +261,20 @@ def test_with_warc_all_media_come_from_the_warc(tmp_path: Path):
     assert tree(folder / "new" / "hrbeu", "*.md") == tree(folder / "output" / "hrbeu", "*.md")
 
 
+@pytest.mark.parametrize(("yaml_key", "setting", "captured"), [
+    ("    warc: off\n", [], False),                       # the source's key...
+    ("    warc: pages\n", ["-s", "ARCHIVER_WARC=off"], True),  # ...wins over the setting
+    ("", ["-s", "ARCHIVER_WARC=off"], False),
+])
+def test_warc_off_per_source_or_globally(tmp_path: Path, yaml_key: str, setting: list[str], captured: bool):
+    (tmp_path / "sources.yaml").write_text(HRBEU_YAML + yaml_key, encoding="utf-8")
+    with ReplicaServer(ReplicaSite(articles=5, seed=2)) as server:
+        result = run_archiver(["backfill", "hrbeu", *FAST, *setting], tmp_path, proxy=server.url)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert len(list((tmp_path / "output" / "hrbeu").glob("*.md"))) == 5
+    assert bool(list(warc_dir(tmp_path).glob("*.warc.gz"))) is captured
+
+
 def test_every_retry_and_redirect_hop_is_recorded_and_files_rotate(tmp_path: Path):
     folder = tmp_path / "faults"
     folder.mkdir()
@@ -412,3 +426,6 @@ def test_warc_key_is_checked(tmp_path: Path):
     with pytest.raises(ConfigError, match="key 'warc': must be one of pages, all, off"):
         parse_config(text, tmp_path / "sources.yaml")
     assert parse_config(HRBEU_YAML + "    warc: all\n", tmp_path / "s.yaml").sources["hrbeu"].warc == "all"
+    # YAML reads a bare `off` as false: it still means off
+    assert parse_config(HRBEU_YAML + "    warc: off\n", tmp_path / "s.yaml").sources["hrbeu"].warc == "off"
+    assert parse_config(HRBEU_YAML, tmp_path / "s.yaml").sources["hrbeu"].warc is None  # ARCHIVER_WARC decides
