@@ -273,6 +273,11 @@ def test_warc_off_per_source_or_globally(tmp_path: Path, yaml_key: str, setting:
     assert result.returncode == 0, result.stderr[-3000:]
     assert len(list((tmp_path / "output" / "hrbeu").glob("*.md"))) == 5
     assert bool(list(warc_dir(tmp_path).glob("*.warc.gz"))) is captured
+    if not captured:  # nothing to rebuild from: said up front, each article reported, none fetched
+        result = rebuild_offline(tmp_path, "--to", "new")
+        assert result.returncode == 1
+        assert "hrbeu: no WARC files in output/.archiver/warc/hrbeu" in result.stderr
+        assert result.stderr.count("hrbeu: not in the WARC files, not fetched: ") == 5
 
 
 def test_every_retry_and_redirect_hop_is_recorded_and_files_rotate(tmp_path: Path):

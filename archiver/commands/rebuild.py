@@ -48,7 +48,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
-    from archiver.warc.files import seal_open_files, warc_root
+    from archiver.warc.files import seal_open_files, warc_files, warc_root
 
     archive_time()  # a malformed ARCHIVER_NOW is a usage error before anything runs
     sources = load_config(args.config).select(args.sources)
@@ -65,6 +65,10 @@ def run(args: argparse.Namespace) -> int:
             held.enter_context(writable_lock(target, f"archiver {NAME} (writing)"))
         for source in sources:
             seal_open_files(warc_root(origin) / source.id)  # a killed crawl's last file
+            if not warc_files(warc_root(origin) / source.id):
+                print(f"archiver: {source.id}: no WARC files in {warc_root(origin) / source.id} "
+                      "(captured with warc: off, or before capture existed): every article will be "
+                      "reported missing", file=sys.stderr)
             if not args.in_place:
                 copy_warcs(origin, target, source)
         report = _rebuild(args, sources, origin, origin_catalog, target)
