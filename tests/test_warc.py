@@ -407,6 +407,25 @@ def test_closed_file_is_renamed_after_its_index(tmp_path: Path):
             assert record.rec_headers.get_header("WARC-Target-URI") == entry.url
 
 
+def test_the_http_head_is_rebuilt_from_what_scrapy_keeps():
+    from scrapy import Request as ScrapyRequest
+    from scrapy.http import Response as ScrapyResponse
+
+    from archiver.warc.http import request_head, response_head
+
+    headers = [("Content-Type", "text/html"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"),
+               ("Transfer-Encoding", "chunked"), ("Content-Encoding", "gzip")]
+    head = response_head(ScrapyResponse("http://x.cn/a", status=404, headers=headers, protocol="HTTP/1.0"))
+    assert head.protocol == "HTTP/1.0" and head.statusline == "404 Not Found"
+    assert head.headers == [("Content-Type", "text/html"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"),
+                            ("Content-Encoding", "gzip")]  # the body recorded is de-chunked
+    assert response_head(ScrapyResponse("http://x.cn/a", status=299)).statusline == "299"
+    request = ScrapyRequest("http://x.cn:8080/a b?q=1", headers={"Proxy-Authorization": "Basic x", "Accept": "*/*"})
+    head = request_head(request)
+    assert head.protocol == "GET" and head.statusline == "/a%20b?q=1 HTTP/1.1"
+    assert head.headers == [("Host", "x.cn:8080"), ("Accept", "*/*")]
+
+
 def test_url_keys_are_surt_style():
     assert url_key("http://www.GongXue.cn/xw.htm") == "cn,gongxue)/xw.htm"
     assert url_key("http://gongxue.cn:8080/a.jsp?x=1") == "cn,gongxue:8080)/a.jsp?x=1"

@@ -43,7 +43,8 @@ def request_head(request: Request) -> StatusAndHeaders:
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     headers = [("Host", parts.netloc)]
     headers += [h for h in _header_list(request.headers, DROPPED_REQUEST_HEADERS) if h[0].lower() != "host"]
-    return StatusAndHeaders(f"{request.method} {target}", headers, protocol="HTTP/1.1", is_http_request=True)
+    # warcio writes a head as `<protocol> <statusline>`; for a request that is the method first.
+    return StatusAndHeaders(f"{target} HTTP/1.1", headers, protocol=request.method)
 
 
 def _header_list(headers: object, dropped: frozenset[bytes]) -> list[tuple[str, str]]:
