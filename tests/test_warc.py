@@ -243,6 +243,23 @@ def test_rebuild_in_place_after_an_extractor_change_rewrites_exactly_the_affecte
         assert after[name].startswith(before[name][:before[name].index(b"\n---\n")])  # same front matter
 
 
+def test_rebuild_with_local_links_names_the_media_as_before(tmp_path: Path):
+    """With `image_links: local` the Markdown links the archived copies: the rebuilt copies
+    (attachments under their real names) must come out under the very same names."""
+    folder = tmp_path / "local"
+    folder.mkdir()
+    (folder / "sources.yaml").write_text(HRBEU_YAML + "    image_links: local\n", encoding="utf-8")
+    with ReplicaServer(ReplicaSite(articles=ARTICLES, seed=2)) as server:
+        result = run_archiver(["backfill", "hrbeu", *FAST], folder, proxy=server.url)
+    assert result.returncode == 0, result.stderr[-3000:]
+    result = rebuild_offline(folder, "--to", "new")
+    assert result.returncode == 0, result.stderr[-3000:]
+    rebuilt = tree(folder / "new" / "hrbeu", "*.md")
+    assert rebuilt == tree(folder / "output" / "hrbeu", "*.md")
+    assert any(b"](/hrbeu/files/" in text for text in rebuilt.values())
+    assert media_hashes(folder / "new" / "hrbeu") == media_hashes(folder / "output" / "hrbeu")
+
+
 def test_with_warc_all_media_come_from_the_warc(tmp_path: Path):
     folder = tmp_path / "all"
     folder.mkdir()
