@@ -181,7 +181,7 @@ def _entry(record: ArcWarcRecord, offset: int, length: int, filename: str) -> In
         timestamp=warc_timestamp(headers.get_header("WARC-Date")),
         status=status,
         mime=mime or "-",
-        digest=headers.get_header("WARC-Payload-Digest") or "-",
+        digest=(headers.get_header("WARC-Payload-Digest") or "-").removeprefix("sha1:"),  # as pywb
         offset=offset,
         length=length,
         filename=filename,
