@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import json
 import shutil
 import signal
 import sqlite3
@@ -225,7 +226,8 @@ def test_rebuild_in_place_after_an_extractor_change_rewrites_exactly_the_affecte
     swap = ("import dataclasses, sys; import archiver.cms as cms; "
             f"cms.PRESETS['vsb'] = dataclasses.replace(cms.PRESETS['vsb'], strip=cms.PRESETS['vsb'].strip + ({selector!r},)); "
             "from archiver.cli import main; sys.exit(main(sys.argv[1:]))")
-    result = rebuild_offline(folder, "--in-place", program=[sys.executable, "-c", swap])
+    result = rebuild_offline(folder, "--in-place", "--report", "rebuild.json",
+                             program=[sys.executable, "-c", swap])
     assert result.returncode == 0, result.stderr[-3000:]
     after = tree(output / "hrbeu", "*.md")
     changed = {name for name in after if after[name] != before[name]}
@@ -235,6 +237,9 @@ def test_rebuild_in_place_after_an_extractor_change_rewrites_exactly_the_affecte
               if line.startswith("hrbeu: rewritten ")}
     assert listed == affected
     assert all("body (-1 +0 lines)" in line for line in result.stdout.splitlines() if "rewritten" in line)
+    report = json.loads((folder / "rebuild.json").read_text())
+    assert report["command"] == "rebuild" and report["exit_code"] == 0
+    assert {c["path"].removeprefix("hrbeu/") for c in report["sources"]["hrbeu"]["changes"]} == affected
     rows = catalog_rows(output)
     for url, row in rows.items():
         name = row["path"].removeprefix("hrbeu/")
