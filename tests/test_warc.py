@@ -23,6 +23,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.recordbuilder import RecordBuilder
 from warcio.statusandheaders import StatusAndHeaders
 
+from archiver.catalog import Catalog
 from archiver.config import ConfigError, parse_config
 from archiver.replica import ReplicaServer, ReplicaSite
 from archiver.replica.faults import FaultySite
@@ -177,6 +178,8 @@ def test_rebuild_offline_gives_the_same_files(crawled, tmp_path: Path):
     assert {u: (r["urlname"], r["archived"], r["content_hash"]) for u, r in new.items()} == \
         {u: (r["urlname"], r["archived"], r["content_hash"]) for u, r in old.items()}
     assert {r["archived"] for r in new.values()} == {SAMPLE_NOW}  # not the rebuild's clock
+    with Catalog(rebuilt / ".archiver" / "catalog.sqlite") as catalog:
+        assert [(r["command"], r["status"]) for r in catalog.runs()] == [("rebuild", "finished")]
     # the new archive carries the WARC files, so it can be rebuilt in turn
     assert tree(rebuilt / ".archiver" / "warc", "*.gz") == tree(original / ".archiver" / "warc", "*.gz")
 

@@ -83,6 +83,8 @@ class RebuildSpider(NewsSpider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> RebuildSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        with spider.catalog.transaction() as db:  # the run is recorded as what it is
+            db.execute("UPDATE runs SET command = ? WHERE id = ?", (cls.name, spider.run_id))
         spider.to_rebuild = archived_articles(Path(spider.origin), spider.source.id)
         spider.archived = {a.url: a.archived for a in spider.to_rebuild}
         return spider
