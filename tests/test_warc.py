@@ -330,6 +330,30 @@ def test_every_retry_and_redirect_hop_is_recorded_and_files_rotate(tmp_path: Pat
     assert tree(folder / "new" / "hrbeu", "*.md") == tree(folder / "output" / "hrbeu", "*.md")
 
 
+def test_a_full_warc_folder_stops_the_run_and_the_rerun_seals_and_completes(tmp_path: Path):
+    from test_disk import FULL, assert_stopped_cleanly, mounted, remount
+
+    folder = tmp_path / "full"
+    folder.mkdir()
+    (folder / "sources.yaml").write_text(HRBEU_YAML, encoding="utf-8")
+    with mounted(warc_dir(folder), "-o", "size=48k"), ReplicaServer(ReplicaSite(articles=60, seed=2)) as server:
+        stopped = run_archiver(["backfill", "hrbeu", *FAST], folder, proxy=server.url)
+        assert_stopped_cleanly(stopped, FULL)
+        assert "Cannot write output/.archiver/warc/hrbeu/." in stopped.stderr  # the WARC file, left open
+        assert len(list(warc_dir(folder).glob(".*.open"))) == 1
+        remount(warc_dir(folder), "size=64m")
+        rerun = run_archiver(["backfill", "hrbeu", *FAST], folder, proxy=server.url)
+        assert rerun.returncode == 0, rerun.stderr[-3000:]
+        assert "Sealed WARC file left open by an interrupted run" in rerun.stderr
+        files = sorted(warc_dir(folder).glob("*.warc.gz"))
+        assert len(files) == 2 and not list(warc_dir(folder).glob(".*.open"))
+        for path in files:
+            warcio_check(path)
+        rebuilt = rebuild_offline(folder, "--to", "new")
+    assert rebuilt.returncode == 0, rebuilt.stderr[-3000:]
+    assert tree(folder / "new" / "hrbeu", "*.md") == tree(folder / "output" / "hrbeu", "*.md")
+
+
 # -- killed three times
 
 

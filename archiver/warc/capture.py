@@ -132,7 +132,12 @@ class WarcCaptureMiddleware:
             if reason is None:
                 raise
             self.broken = True
-            stop_crawl(self.crawler, reason, self.current.temp if self.current else self.folder)
+            refused: Path = self.folder
+            if self.current is not None:
+                refused = self.current.temp
+                self.current.abandon()  # left open: the next run seals what is whole
+                self.current = None
+            stop_crawl(self.crawler, reason, refused)
 
     def _open(self) -> WarcFile:
         warc = WarcFile(new_warc_path(self.folder))

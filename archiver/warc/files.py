@@ -9,6 +9,7 @@ the open file readable up to its last whole record. The next run holding the out
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import logging
@@ -68,22 +69,29 @@ class WarcFile:
     def write(self, records: list[ArcWarcRecord]) -> None:
         """Append records (one gzip member each) in one write, flushed to the kernel: a kill
         after this returns cannot lose them."""
-        chunks = []
+        chunks, entries = [], []
         offset = self._handle.tell()
         for record in records:
             member = self._member(record)
             if record.rec_type == "response":
-                self._entries.append(_entry(record, offset, len(member), self.path.name))
+                entries.append(_entry(record, offset, len(member), self.path.name))
             chunks.append(member)
             offset += len(member)
         self._handle.write(b"".join(chunks))
         self._handle.flush()
+        self._entries += entries  # indexed only once wholly written
 
     def _member(self, record: ArcWarcRecord) -> bytes:
         self._buffer.seek(0)
         self._buffer.truncate()
         self._writer.write_record(record)
         return gzip.compress(self._buffer.getvalue(), compresslevel=GZIP_LEVEL, mtime=0)
+
+    def abandon(self) -> None:
+        """Stop writing after a failed write (disk full): the file stays under its temporary
+        name, to be cut after its last whole record and sealed by the next run."""
+        with contextlib.suppress(OSError):
+            self._handle.close()
 
     def close(self) -> Path:
         """fsync, write the index, then rename to the final name; returns it."""
