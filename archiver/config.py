@@ -65,6 +65,8 @@ class FrontMatter:
 SLUG_RULES = ("md5", "title")
 # Where the Markdown's media links point: the site's URLs (the sample) or the archived copies.
 IMAGE_LINK_MODES = ("original", "local")
+# What the raw WARC capture keeps (archiver.warc): robots.txt, lists and articles; media too; nothing.
+WARC_MODES = ("pages", "all", "off")
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ class Source:
     slug: str = "md5"
     image_links: str = "original"
     download_videos: bool = False
+    # None: the ARCHIVER_WARC setting decides.
+    warc: str | None = None
 
     @property
     def preset(self):  # -> archiver.cms.Preset (import cycle-free annotation omitted)
@@ -207,6 +211,8 @@ def build_source(source_id: str, raw: Mapping[str, Any], where: str) -> Source:
     """One `Source` from its YAML mapping, with defaults filled in and every value checked;
     a ConfigError lists every problem of the source."""
     problems: list[str] = []
+    if raw.get("warc") is False:  # YAML 1.1 reads an unquoted `warc: off` as false
+        raw = {**raw, "warc": "off"}
     values = _fields(Source, raw, where, problems, skip={"id"})
     _check_values(values, where, problems)
     groups = {"list": ListRules, "article": ArticleRules, "front_matter": FrontMatter}
@@ -245,7 +251,7 @@ def _check_values(values: dict[str, Any], where: str, problems: list[str]) -> No
             problems.append(f"{where}: key 'start_urls': not an http(s) URL: {shown(url)}")
     if not values.get("allowed_domains"):
         values["allowed_domains"] = tuple(dict.fromkeys(urlsplit(u).hostname for u in start_urls))
-    for key, allowed in (("slug", SLUG_RULES), ("image_links", IMAGE_LINK_MODES)):
+    for key, allowed in (("slug", SLUG_RULES), ("image_links", IMAGE_LINK_MODES), ("warc", WARC_MODES)):
         if key in values and values[key] not in allowed:
             problems.append(f"{where}: key '{key}': must be one of {', '.join(allowed)}, "
                             f"got {shown(values[key])}{_suggest(values[key], allowed)}")

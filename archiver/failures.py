@@ -3,8 +3,8 @@ and `archiver/list_pages_failed/<reason>` stats, of the catalog's `failures` row
 report. Codes: `http_<status>`, `timeout`, `truncated`, `too_large`, `redirect_loop`,
 `too_many_redirects`, `login_redirect`, `offsite_redirect`, `scheme`, `internal_address`,
 `internal_resolved` (`archiver.url_guard`), `connection_lost`,
-`connection_refused`, `dns_error`; anything else is the exception's class name. (Pages that
-arrive but are refused, `empty_body`, `login_page`, and extraction failures, `no_body`,
+`connection_refused`, `dns_error`, `not_in_warc`; anything else is the exception's class name.
+(Pages that arrive but are refused, `empty_body`, `login_page`, and extraction failures, `no_body`,
 `too_deep` …, get their codes from `archiver.refusals` and `archiver.extract`.)
 """
 
@@ -28,6 +28,7 @@ from twisted.python.failure import Failure
 from archiver.middlewares import RedirectLoop
 from archiver.url_guard import UrlRefused
 from archiver.refusals import looks_like_login
+from archiver.warc.errors import NotInWarc
 
 # Download errors by what happened, for stats keys and reports (the rest: the exception's name).
 _DOWNLOAD_ERRORS: tuple[tuple[type[BaseException], str], ...] = (
@@ -42,6 +43,7 @@ _DOWNLOAD_ERRORS: tuple[tuple[type[BaseException], str], ...] = (
     (DownloadFailedError, "connection_lost"),
     (ConnectionLost, "connection_lost"),
     (ConnectionDone, "connection_lost"),
+    (NotInWarc, "not_in_warc"),  # a replay (`archiver rebuild`) never fetches what it lacks
 )
 
 

@@ -9,6 +9,7 @@ fetching the article (queued from the catalog by the spider).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from archiver.catalog import MediaRecord
 from archiver.extract import ExtractedArticle
@@ -16,11 +17,14 @@ from archiver.extract import ExtractedArticle
 
 @dataclass
 class ArticleItem:
-    """One article page; `media` stays None when media downloading is off."""
+    """One article page; `media` stays None when media downloading is off. `archived`, set by
+    `archiver rebuild`, is the time the article was first archived, for an output that does not
+    know it yet (otherwise the archive time is now)."""
 
     source: str
     article: ExtractedArticle
     media: list[MediaRecord] | None = None
+    archived: datetime | None = None
 
 
 @dataclass

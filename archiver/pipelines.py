@@ -73,7 +73,7 @@ class MarkdownPipeline:
         urlname = known.urlname if known else urlname_for(article.url, article.title, source.slug)
         path = article_path(self.output, source.id, urlname)
         now = archive_time()
-        archived = _first_archived(known, path) or now
+        archived = _first_archived(known, path) or item.archived or now
         media = item.media if item.media is not None else linked_records(media_refs(article))
         text = render_article(normalise_article(article), source, archived)
         if source.image_links == "local":

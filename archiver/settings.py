@@ -113,3 +113,10 @@ ARCHIVER_CATALOG_BUSY_TIMEOUT = 10.0
 # Longest time extracting one article may take (it runs in a worker thread); longer fails the
 # article as `extract_timeout` (a selector too slow for that page) and the crawl goes on. 0: none.
 ARCHIVER_EXTRACT_TIMEOUT = 30.0
+# Raw capture (archiver.warc): every HTTP exchange as WARC request + response records in
+# OUTPUT/.archiver/warc/<source>/. pages (robots.txt, lists, articles), all (media too) or off;
+# a source's `warc` key wins. At 950 the middleware sees raw bodies, every redirect hop and retry.
+ARCHIVER_WARC = "pages"
+# A WARC file is closed (indexed, renamed) and a new one started past this size.
+ARCHIVER_WARC_MAX_BYTES = 1024 * 1024 * 1024
+DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "archiver.warc.capture.WarcCaptureMiddleware": 950}

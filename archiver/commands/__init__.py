@@ -26,4 +26,5 @@ COMMANDS = (
     Command("extract", "archiver.commands.extract", "extract one saved HTML page (no network) and print its Markdown or JSON"),
     Command("probe", "archiver.commands.probe", "look at a list page and propose its sources.yaml entry (--add-to FILE)"),
     Command("export", "archiver.commands.export", "write the archive as a dataset: JSON Lines, CSV or Parquet"),
+    Command("rebuild", "archiver.commands.rebuild", "re-derive the archive from its WARC captures, offline"),
 )

@@ -111,6 +111,7 @@ def execute(args: argparse.Namespace, command: str, sources: list[Source], plan:
             catalog.check_writable()
         _check_media_settings(settings)
         _check_allowed_networks(settings)
+        _check_warc_setting(settings)
         started, clock = _wall_clock(), time.monotonic()
         results = run_crawls(sources, settings, plan)
         report = RunReport.from_results(command, started, _wall_clock(),
@@ -188,6 +189,16 @@ def _check_allowed_networks(settings: Any) -> None:
         parse_networks(settings.getlist("ARCHIVER_ALLOWED_NETWORKS"))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+
+
+def _check_warc_setting(settings: object) -> None:
+    """A bad `-s ARCHIVER_WARC` is a usage error (exit 2), not a crawl that dies starting."""
+    from archiver.warc.capture import WarcModeError, capture_mode
+
+    try:
+        capture_mode(None, settings.get("ARCHIVER_WARC"))  # type: ignore[attr-defined]
+    except WarcModeError as exc:
+        raise UsageError(f"-s ARCHIVER_WARC: {exc}") from None
 
 
 def _wall_clock() -> str:
