@@ -93,8 +93,8 @@ class RebuildSpider(NewsSpider):
         for article in self.to_rebuild:
             yield self._article_request(article.url)
 
-    def parse_article(self, response: Any, url: str) -> Any:
-        for item in super().parse_article(response, url):
+    async def parse_article(self, response: Any, url: str) -> Any:
+        async for item in super().parse_article(response, url):
             item.archived = self.archived.get(url)
             yield item
 
