@@ -1,0 +1,92 @@
+"""`archiver site build` and `archiver site serve`: one short sequence each.
+
+build: read the archive → plan the site → write the scaffold → Hugo → Pagefind → copy the index
+into the built site. serve: the same build (so search works), then Hugo's own server in place
+of this process.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from archiver.config import Source
+from archiver.site.inventory import read_inventory
+from archiver.site.plan import plan_site
+from archiver.site.scaffold import SEARCH_INDEX, copy_search_index, tree_size, write_site
+from archiver.site.tools import SiteError, hugo_binary, pagefind_binary, run_tool
+
+Warn = Callable[[str], None]
+_INDEXED = re.compile(r"Indexed (\d+) pages?")
+
+
+@dataclass(frozen=True)
+class SiteRequest:
+    """Where the archive is, where the site goes, and the address it will be served at."""
+
+    output: Path
+    site: Path
+    base_url: str = "/"
+    catalog: Path | None = None
+    configured: dict[str, Source] | None = None
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    articles: int
+    sources: int
+    indexed: int
+    files: int
+    bytes: int
+    seconds: dict[str, float]
+
+    def line(self) -> str:
+        steps = ", ".join(f"{name} {secs:.1f}s" for name, secs in self.seconds.items())
+        return (f"site: {self.articles} articles from {self.sources} sources, {self.indexed} "
+                f"pages searchable, {self.files} files ({self.bytes / 1048576:.1f} MiB); {steps}")
+
+
+def build_site(request: SiteRequest, warn: Warn) -> BuildResult:
+    seconds: dict[str, float] = {}
+    clock = time.monotonic()
+    if not request.output.is_dir():
+        raise SiteError(f"{request.output}: no archive folder here (run a crawl first, or pass --output)")
+    sources, entries = read_inventory(request.output, request.catalog, request.configured or {}, warn)
+    if not entries:
+        raise SiteError(f"{request.output}: no article files in any source folder: nothing to show")
+    write_site(request.site, request.output, request.base_url, plan_site(sources, entries))
+    seconds["plan"], clock = time.monotonic() - clock, time.monotonic()
+    site = request.site.resolve()  # Hugo reads --destination relative to --source
+    public = site / "public"
+    run_tool([hugo_binary(), "--source", site, "--destination", public,
+              "--cleanDestinationDir", "--logLevel", "warn"], "hugo")
+    seconds["hugo"], clock = time.monotonic() - clock, time.monotonic()
+    indexed = _index(site, public)
+    seconds["pagefind"] = time.monotonic() - clock
+    files, size = tree_size(public)
+    return BuildResult(len(entries), len(sources), indexed, files, size, seconds)
+
+
+def _index(site: Path, public: Path) -> int:
+    """Pagefind over the built pages; the index goes beside the site (see `scaffold`)."""
+    output = run_tool([pagefind_binary(), "--site", public,
+                       "--output-path", site / SEARCH_INDEX / "pagefind"], "pagefind")
+    copy_search_index(site, public)
+    found = _INDEXED.search(output)
+    return int(found.group(1)) if found else 0
+
+
+def serve_argv(site: Path, port: int) -> list[str]:
+    """Hugo's development server on 127.0.0.1 (live reload when the archive changes)."""
+    return [str(hugo_binary()), "server", "--source", str(site), "--bind", "127.0.0.1",
+            "--port", str(port), "--baseURL", "http://127.0.0.1/", "--disableFastRender"]
+
+
+def serve(site: Path, port: int) -> None:
+    """Replace this process with Hugo's server, so stopping it stops the server."""
+    argv = serve_argv(site, port)
+    os.execv(argv[0], argv)
