@@ -42,6 +42,7 @@ def hugo_config(output: Path, base_url: str) -> str:
         f'theme = "{THEME_NAME}"',
         "relativeURLs = true  # root-relative article links (/hrbeu/images/…) work under any base path",
         "hasCJKLanguage = true",
+        'titleCaseStyle = "none"  # category names as written (hrbeu.com.cn, not Hrbeu.com.cn)',
         'disableKinds = ["rss", "sitemap", "robotstxt"]',
         "",
         "[pagination]",
