@@ -141,7 +141,7 @@ def test_the_home_page_lists_both_sources_and_the_newest(built):
     public, sites = built["public"], built["sites"]
     home = parse(public, ROOT)
     sources = [(li.findtext(".//a[@class='name']"), li.findtext(".//span[@class='count']"))
-               for li in home.xpath("//li[@class='source']")]
+               for li in home.xpath("//li[@class='source-card']")]
     assert sorted(sources) == [("东北林业大学", "100 篇"), ("哈尔滨工程大学", "100 篇")]
     newest = max((a for s in sites.values() for a in map(s.article, range(ARTICLES))),
                  key=lambda a: a.published_visible)

@@ -32,7 +32,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                        help="address the site will be served at (default /: any host, the site root)")
     serve_parser = actions.add_parser("serve", help="build, then serve the site on 127.0.0.1 with Hugo's server")
     _common(serve_parser)
-    serve_parser.add_argument("--port", type=int, default=1313, help="port (default 1313)")
+    serve_parser.add_argument("--port", type=int, default=None,
+                              help="port (default 1313, or a free one when 1313 is taken)")
     return parser
 
 

@@ -80,13 +80,15 @@ def _index(site: Path, public: Path) -> int:
     return int(found.group(1)) if found else 0
 
 
-def serve_argv(site: Path, port: int) -> list[str]:
-    """Hugo's development server on 127.0.0.1 (live reload when the archive changes)."""
-    return [str(hugo_binary()), "server", "--source", str(site), "--bind", "127.0.0.1",
-            "--port", str(port), "--baseURL", "http://127.0.0.1/", "--disableFastRender"]
+def serve_argv(site: Path, port: int | None) -> list[str]:
+    """Hugo's development server on 127.0.0.1, rendering to memory (the built `public/` stays
+    as `site build` made it). Without a port Hugo takes 1313, or a free one when 1313 is busy."""
+    argv = [str(hugo_binary()), "server", "--source", str(site.resolve()), "--bind", "127.0.0.1",
+            "--baseURL", "http://127.0.0.1/", "--renderToMemory", "--disableFastRender"]
+    return argv + (["--port", str(port)] if port is not None else [])
 
 
-def serve(site: Path, port: int) -> None:
+def serve(site: Path, port: int | None) -> None:
     """Replace this process with Hugo's server, so stopping it stops the server."""
     argv = serve_argv(site, port)
     os.execv(argv[0], argv)
