@@ -30,6 +30,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     _common(build)
     build.add_argument("--base-url", default="/",
                        help="address the site will be served at (default /: any host, the site root)")
+    build.add_argument("--force", action="store_true",
+                       help="build even when nothing changed since the last build")
     serve_parser = actions.add_parser("serve", help="build, then serve the site on 127.0.0.1 with Hugo's server")
     _common(serve_parser)
     serve_parser.add_argument("--port", type=int, default=None,
@@ -51,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     request = SiteRequest(
         output=output, site=Path(args.site), base_url=getattr(args, "base_url", "/"),
         catalog=Path(args.catalog) if args.catalog else default_catalog_path(output),
-        configured=_configured(args.config),
+        configured=_configured(args.config), force=getattr(args, "force", False),
     )
     try:
         result = build_site(request, lambda message: print(f"archiver: warning: {message}", file=sys.stderr))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from archiver.config import Source
 from archiver.site.inventory import read_inventory
 from archiver.site.plan import plan_site
 from archiver.site.scaffold import SEARCH_INDEX, copy_search_index, tree_size, write_site
+from archiver.site.state import fingerprint, forget, remember, up_to_date
 from archiver.site.tools import SiteError, hugo_binary, pagefind_binary, run_tool
 
 Warn = Callable[[str], None]
@@ -33,6 +35,7 @@ class SiteRequest:
     base_url: str = "/"
     catalog: Path | None = None
     configured: dict[str, Source] | None = None
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,12 @@ class BuildResult:
     files: int
     bytes: int
     seconds: dict[str, float]
+    skipped: bool = False
 
     def line(self) -> str:
+        if self.skipped:
+            return (f"site: up to date ({self.articles} articles from {self.sources} sources, "
+                    f"nothing changed since the last build); {self.seconds['plan']:.1f}s")
         steps = ", ".join(f"{name} {secs:.1f}s" for name, secs in self.seconds.items())
         return (f"site: {self.articles} articles from {self.sources} sources, {self.indexed} "
                 f"pages searchable, {self.files} files ({self.bytes / 1048576:.1f} MiB); {steps}")
@@ -58,23 +65,32 @@ def build_site(request: SiteRequest, warn: Warn) -> BuildResult:
     sources, entries = read_inventory(request.output, request.catalog, request.configured or {}, warn)
     if not entries:
         raise SiteError(f"{request.output}: no article files in any source folder: nothing to show")
-    write_site(request.site, request.output, request.base_url, plan_site(sources, entries))
-    seconds["plan"], clock = time.monotonic() - clock, time.monotonic()
     site = request.site.resolve()  # Hugo reads --destination relative to --source
+    write_site(site, request.output, request.base_url, plan_site(sources, entries))
+    hugo, pagefind = hugo_binary(), pagefind_binary()
+    current = fingerprint(site, request.output.resolve(), (hugo, pagefind))
+    seconds["plan"], clock = time.monotonic() - clock, time.monotonic()
     public = site / "public"
-    run_tool([hugo_binary(), "--source", site, "--destination", public,
+    if not request.force and up_to_date(site, current):
+        files, size = tree_size(public)
+        return BuildResult(len(entries), len(sources), 0, files, size, seconds, skipped=True)
+    forget(site)
+    run_tool([hugo, "--source", site, "--destination", public,
               "--cleanDestinationDir", "--logLevel", "warn"], "hugo")
     seconds["hugo"], clock = time.monotonic() - clock, time.monotonic()
-    indexed = _index(site, public)
+    indexed = _index(pagefind, site, public)
     seconds["pagefind"] = time.monotonic() - clock
+    remember(site, current)
     files, size = tree_size(public)
     return BuildResult(len(entries), len(sources), indexed, files, size, seconds)
 
 
-def _index(site: Path, public: Path) -> int:
-    """Pagefind over the built pages; the index goes beside the site (see `scaffold`)."""
-    output = run_tool([pagefind_binary(), "--site", public,
-                       "--output-path", site / SEARCH_INDEX / "pagefind"], "pagefind")
+def _index(pagefind: Path, site: Path, public: Path) -> int:
+    """Pagefind over the built pages; the index goes beside the site (see `scaffold`). Pagefind
+    names index files by content and leaves old ones behind, so it starts from an empty folder."""
+    index = site / SEARCH_INDEX / "pagefind"
+    shutil.rmtree(index, ignore_errors=True)
+    output = run_tool([pagefind, "--site", public, "--output-path", index], "pagefind")
     copy_search_index(site, public)
     found = _INDEXED.search(output)
     return int(found.group(1)) if found else 0
