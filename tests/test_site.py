@@ -235,3 +235,27 @@ def test_nothing_to_build_is_a_clear_error(tmp_path, setup, message):
     result = run_archiver(["site", "build", "--to", "site"], cwd=tmp_path)
     assert (result.returncode, result.stderr.strip()) == (1, f"archiver: error: {message}")
     assert not (tmp_path / "site").exists()
+
+
+def test_a_site_under_a_sub_path_links_relatively(built):
+    """`--base-url https://example.org/news/`: no root-relative link is left (they would leave
+    /news/), and the search is told where its pages live."""
+    result = run_archiver(["site", "build", "--to", "sub", "--base-url", "https://example.org/news/"],
+                          cwd=built["folder"])
+    assert result.returncode == 0, result.stderr
+    public = built["folder"] / "sub" / "public"
+    article = built["sites"]["nefu"].article(0)
+    for url in (ROOT, f"{ROOT}search/", article_url("nefu", article.url)):
+        page = parse(public, url)
+        links = page.xpath("//a/@href | //img/@src | //link/@href | //script/@src | //form/@action")
+        assert links and not [link for link in links if link.startswith("/")], url
+    assert parse(public, f"{ROOT}search/").xpath("//div[@id='search']/@data-base") == ["/news/"]
+
+
+def test_a_damaged_catalog_is_a_clear_error(built, tmp_path):
+    output = shutil.copytree(built["folder"] / "output" / "hrbeu", tmp_path / "output" / "hrbeu")
+    (output.parent / ".archiver").mkdir()
+    (output.parent / ".archiver" / "catalog.sqlite").write_bytes(b"not a database")
+    result = run_archiver(["site", "build", "--to", "site"], cwd=tmp_path)
+    assert (result.returncode, result.stderr.strip()) == (
+        2, "archiver: error: output/.archiver/catalog.sqlite: cannot read catalog: file is not a database")

@@ -10,9 +10,9 @@ The catalog is opened read-only, as `archiver export` does: a build never change
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from archiver.config import Source
@@ -72,11 +72,11 @@ def _markdown_names(folder: Path) -> Iterator[str]:
 def _catalog_rows(catalog: Path) -> dict[str, Entry]:
     with CatalogReader(catalog) as reader:
         try:
-            cursor = reader.db.execute(_ROWS)
-        except Exception as exc:  # sqlite3.Error: a damaged catalog is a clear error
+            return {row["path"]: Entry(row["source"], row["path"], row["url"], row["title"],
+                                       row["published"], row["archived"])
+                    for row in reader.db.execute(_ROWS)}
+        except sqlite3.Error as exc:  # a damaged catalog: a clear error (exit 2)
             raise reader.error(exc) from exc
-        return {row["path"]: Entry(row["source"], row["path"], row["url"], row["title"],
-                                   row["published"], row["archived"]) for row in cursor}
 
 
 def _file_entry(output: Path, source: str, path: str, configured: Source | None,
@@ -109,7 +109,3 @@ def _source_info(output: Path, source: str, configured: Source | None,
                 return SourceInfo(source, names.get("name", source), names.get("label", source))
     return SourceInfo(source, source, source)
 
-
-def parse_time(value: str) -> datetime:
-    """A catalog or front-matter time (`2021-11-24T10:00:00+08:00`, `2021-11-26 01:22:02.87`)."""
-    return datetime.fromisoformat(value)
