@@ -259,3 +259,11 @@ def test_a_damaged_catalog_is_a_clear_error(built, tmp_path):
     result = run_archiver(["site", "build", "--to", "site"], cwd=tmp_path)
     assert (result.returncode, result.stderr.strip()) == (
         2, "archiver: error: output/.archiver/catalog.sqlite: cannot read catalog: file is not a database")
+
+
+def test_a_site_folder_that_cannot_be_written_is_a_clear_error(built, tmp_path):
+    (tmp_path / "taken").write_text("a file, not a folder\n", encoding="utf-8")
+    result = run_archiver(["site", "build", "--output", str(built["folder"] / "output"),
+                           "--to", str(tmp_path / "taken" / "site")], cwd=tmp_path)
+    assert (result.returncode, result.stderr.strip()) == (
+        1, f"archiver: error: cannot write the site: Not a directory: {tmp_path}/taken/site/layouts")

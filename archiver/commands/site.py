@@ -60,6 +60,10 @@ def run(args: argparse.Namespace) -> int:
     except SiteError as exc:
         print(f"archiver: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except OSError as exc:  # the site folder is not writable, the disk is full …
+        print(f"archiver: error: cannot write the site: {exc.strerror or exc}: {exc.filename or args.site}",
+              file=sys.stderr)
+        return EXIT_FAILED
     print(result.line())
     print(f"Built site: {(request.site / 'public').resolve()}")
     if args.action == "serve":
