@@ -12,8 +12,6 @@ from pathlib import Path
 from archiver.catalog import default_catalog_path
 from archiver.commands.common import DEFAULT_OUTPUT
 from archiver.config import ConfigError, find_config, load_config
-from archiver.site.build import SiteRequest, build_site, serve
-from archiver.site.tools import SiteError
 
 NAME = "site"
 EXIT_FAILED = 1
@@ -49,6 +47,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: other commands do not pay for the site package at start-up.
+    from archiver.site.build import SiteRequest, build_site, serve
+    from archiver.site.tools import SiteError
+
     output = Path(args.output)
     request = SiteRequest(
         output=output, site=Path(args.site), base_url=getattr(args, "base_url", "/"),
