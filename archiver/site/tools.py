@@ -15,7 +15,7 @@ INSTALL = "install the site extras: pip install 'archiver[site]'"
 
 
 class SiteError(Exception):
-    """The site cannot be built or served (exit code 2 for usage, 1 for a failed build)."""
+    """The site cannot be built or served: nothing to build, or Hugo or Pagefind failed (exit 1)."""
 
 
 def hugo_binary() -> Path:
