@@ -26,5 +26,6 @@ COMMANDS = (
     Command("extract", "archiver.commands.extract", "extract one saved HTML page (no network) and print its Markdown or JSON"),
     Command("probe", "archiver.commands.probe", "look at a list page and propose its sources.yaml entry (--add-to FILE)"),
     Command("export", "archiver.commands.export", "write the archive as a dataset: JSON Lines, CSV or Parquet"),
+    Command("site", "archiver.commands.site", "build or serve the archive as a website (Hugo, Pagefind search)"),
     Command("rebuild", "archiver.commands.rebuild", "re-derive the archive from its WARC captures, offline"),
 )

@@ -1,0 +1,43 @@
+"""The site plan (pure): order by publication date with the archive time as fallback, months,
+and the generated section pages."""
+
+from __future__ import annotations
+
+import json
+
+from archiver.site.inventory import Entry, SourceInfo
+from archiver.site.plan import plan_site
+
+SOURCES = [SourceInfo("a", "甲大学", "a.edu.cn"), SourceInfo("b", "乙大学", "b.edu.cn")]
+
+
+def entry(source: str, name: str, published: str | None, archived: str = "2024-07-01 03:00:00") -> Entry:
+    return Entry(source, f"{source}/{name}.md", f"http://{source}/{name}", f"标题{name}", published, archived)
+
+
+def test_newest_first_by_publication_then_archive_time():
+    entries = [
+        entry("a", "old", "2021-01-05T10:00:00+08:00"),
+        entry("a", "utc", "2021-03-01T20:00:00+00:00"),  # 2021-03-02 04:00 in China: March
+        entry("b", "new", "2021-03-02T09:00:00+08:00"),
+        entry("b", "unknown", None, archived="2021-02-10 08:00:00"),
+    ]
+    plan = plan_site(SOURCES, entries)
+    assert plan.data["newest"] == ["b/new.md", "a/utc.md", "b/unknown.md", "a/old.md"]
+    assert [plan.data["articles"][p]["r"] for p in plan.data["newest"]] == [0, 1, 2, 3]
+    assert plan.data["articles"]["a/utc.md"] == {
+        "r": 1, "t": "标题utc", "u": "http://a/utc", "d": "2021-03-02", "p": True}
+    assert plan.data["articles"]["b/unknown.md"]["p"] is False
+    assert plan.data["months"] == {"2021-03": ["b/new.md", "a/utc.md"], "2021-02": ["b/unknown.md"],
+                                   "2021-01": ["a/old.md"]}
+    assert [m["key"] for m in plan.data["month_list"]] == ["2021-03", "2021-02", "2021-01"]
+    assert plan.data["sources"][0] == {"id": "a", "name": "甲大学", "label": "a.edu.cn", "count": 2,
+                                       "newest": "2021-03-02", "oldest": "2021-01-05"}
+
+
+def test_generated_pages_are_json_front_matter():
+    plan = plan_site(SOURCES, [entry("a", "x", "2021-11-24T10:00:00+08:00")])
+    assert sorted(plan.pages) == ["_index.md", "a/_index.md", "archive/2021-11/_index.md",
+                                  "archive/_index.md", "b/_index.md", "search/_index.md"]
+    assert json.loads(plan.pages["archive/2021-11/_index.md"]) == {"title": "2021年11月", "month": "2021-11"}
+    assert json.loads(plan.pages["a/_index.md"]) == {"title": "甲大学", "label": "a.edu.cn"}
