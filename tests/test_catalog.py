@@ -44,7 +44,7 @@ def test_corrupt_catalog_is_a_clear_error_with_exit_code_2(tmp_path: Path, write
     write_sources(HRBEU_YAML)
     result = run_archiver(["crawl"], cwd=tmp_path)
     assert result.returncode == 2
-    assert f"archiver: error: output/.archiver/catalog.sqlite: cannot open catalog" in result.stderr
+    assert "archiver: error: output/.archiver/catalog.sqlite: cannot open catalog" in result.stderr
     assert "Traceback" not in result.stderr
 
 
