@@ -152,7 +152,13 @@ def first_article(
     """
     problems: list[str] = []
     not_articles = 0
+    from archiver.url_policy import url_refusal
+
     for url in reading.links:
+        refusal = url_refusal(url)  # links come from the page: the crawl's URL policy holds
+        if refusal is not None:
+            problems.append(f"{url}: refused ({refusal[0]}): {refusal[1]}")
+            continue
         try:
             page = fetch(url, timeout)
             return normalise_article(extract_article(page.html, url, preset, ArticleRules())), ""
