@@ -5,7 +5,8 @@ Hugo's command line renders every page of a site on every run; its segments
 of `public/` as they are. A page must be rendered again when anything it shows changed:
 
 - an article page: its file or its data (title, URL, day); pages with `sidebar` or `authorbox`
-  show their source's newest articles and counts, so all of a changed source's boxed pages;
+  show their source's newest articles and count and every source's month counts, so all of
+  them whenever an article came or changed;
 - the lists: every page of a changed source's list, of the months that gained or changed an
   article, and of the categories (pagination newest first moves every item of a list that
   grew down by one); the home page, the month overview and the search page (totals).
@@ -37,7 +38,7 @@ _PLAIN_SOURCE = re.compile(r"[a-z0-9_-]+")
 @dataclass(frozen=True)
 class Changes:
     """`full`: render everything (`reason` says why). Otherwise the article paths whose pages
-    change (`pages`), the sources whose list and whose boxed pages change, the months whose
+    change (`pages`), the sources whose list changes, those with boxed pages, the months whose
     list changes, the new articles (`added`), and whether search needs a full index."""
 
     full: bool
@@ -67,7 +68,7 @@ def find_changes(previous: Manifest | None, frame: str, now: dict[str, ArticleSt
     sources = sorted({p.split("/", 1)[0] for p in touched})
     if not all(_PLAIN_SOURCE.fullmatch(source) for source in sources):
         return Changes(full=True, reason="a source folder name Hugo would normalise")
-    boxed = sorted({p.split("/", 1)[0] for p, state in now.items() if state.boxed} & set(sources))
+    boxed = sorted({p.split("/", 1)[0] for p, state in now.items() if state.boxed}) if touched else []
     return Changes(full=False, pages=tuple(touched), sources=tuple(sources), boxed_sources=tuple(boxed),
                    months=tuple(sorted(months)), added=tuple(added),
                    search_full=bool(changed) or _compact(previous, len(added), len(now)))
