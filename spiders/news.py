@@ -42,7 +42,7 @@ from archiver.plan import CrawlPlan
 from archiver.failures import failure_message, failure_reason
 from archiver.refusals import refuse_article, refuse_extraction, refuse_response
 from archiver.render import format_timestamp
-from archiver.urls import resolve
+from archiver.urls import link_target
 
 logger = logging.getLogger(__name__)
 
@@ -223,8 +223,7 @@ class NewsSpider(scrapy.Spider):
         if self._should_stop_paging(wanted, all_older):
             return
         for link in page.css(self.source.next_page_selector):
-            href = (link.attrib.get("href") or "").strip()
-            url = None if href.startswith("#") else resolve(get_base_url(response), href)
+            url = link_target(get_base_url(response), link.attrib.get("href"))
             if url:
                 yield Request(url, callback=self.parse_list, errback=self.list_failed,
                               meta={NEXT_PAGE: True})
@@ -239,9 +238,8 @@ class NewsSpider(scrapy.Spider):
         return self.known_pages_in_a_row >= self.plan.stop_after_known_pages
 
     def _article_url(self, response: TextResponse, link: Selector) -> str | None:
-        href = (link.attrib.get("href") or "").strip()
-        url = None if href.startswith("#") else resolve(get_base_url(response), href)
-        if url is None:
+        url = link_target(get_base_url(response), link.attrib.get("href"))
+        if not url:
             return None
         if is_pager_text(link.xpath("string()").get() or ""):
             # A pager inside the list container: fetched as an article it would fail, and
