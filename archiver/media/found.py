@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 import lxml.html
 from lxml.html import HtmlElement
 
-from archiver.catalog import MediaRecord
 from archiver.extract import ExtractedArticle
 from archiver.urls import absolute
 
@@ -74,11 +73,6 @@ def media_refs(article: ExtractedArticle) -> list[MediaRef]:
         for i, p in enumerate(find_players(article.body, article.url))
     ]
     return refs
-
-
-def linked_records(refs: list[MediaRef]) -> list[MediaRecord]:
-    """Catalog rows for media that are only linked (downloading is off)."""
-    return [MediaRecord(r.kind, r.position, r.url, name=r.name) for r in refs]
 
 
 def find_players(body: HtmlElement, base_url: str) -> list[Player]:
