@@ -24,7 +24,6 @@ from twisted.internet import threads
 from archiver.catalog import ArticleRecord, MediaRecord
 from archiver.disk import disk_error, stop_crawl, stopping
 from archiver.items import ArticleItem
-from archiver.media.found import media_refs
 from archiver.media.policy import linked_records
 from archiver.prepare import outcome, prepare
 from archiver.render import urlname_for
@@ -74,7 +73,7 @@ class MarkdownPipeline:
         context = self._context
         article = item.article
         known = context.catalog.article(context.source.id, article.url)
-        media = item.media if item.media is not None else linked_records(media_refs(article))
+        media = item.media if item.media is not None else linked_records(item.refs)
         archived = item.archived
         if known is None:
             urlname = urlname_for(article.url, article.title, context.source.slug)

@@ -1,8 +1,8 @@
-"""From an extracted article to the file's bytes and its catalog row, without any I/O.
+"""From a normalised article to the file's bytes and its catalog row, without any I/O.
 
-`prepare` is the whole decision of what one article becomes: normalise its body, render the
-file, point its media links at the archived copies (`image_links: local`), and build the
-catalog record whose `content_hash`, compared with the known record's, says whether the
+`prepare` is the whole decision of what one article becomes: render the file (the body was
+normalised by the spider, `ArticleItem.read`), point its media links at the archived copies
+(`image_links: local`), and build the catalog record whose `content_hash`, compared with the known record's, says whether the
 article is new, updated or unchanged. The Markdown pipeline (`archiver.pipelines`) is the I/O
 around it: reading what is known, writing the file, saving the row. So the step can be tested
 and reused (`archiver rebuild`, benchmarks) without a crawl.
@@ -16,15 +16,14 @@ from datetime import datetime
 from archiver.catalog import ArticleRecord, MediaRecord
 from archiver.clock import format_timestamp
 from archiver.config import Source
-from archiver.extract import ExtractedArticle
 from archiver.media.links import local_links, relink
-from archiver.normalize import normalise_article
+from archiver.normalize import NormalisedArticle
 from archiver.render import render_article, urlname_for
 from archiver.storage import article_path
 
 
 def prepare(
-    article: ExtractedArticle,
+    article: NormalisedArticle,
     known: ArticleRecord | None,
     source: Source,
     *,
@@ -41,7 +40,7 @@ def prepare(
     """
     urlname = known.urlname if known else urlname_for(article.url, article.title, source.slug)
     first = datetime.fromisoformat(known.archived) if known else (archived or now)
-    text = render_article(normalise_article(article), source, first)
+    text = render_article(article, source, first)
     if source.image_links == "local":
         text = relink(text, local_links(media))
     data = text.encode("utf-8")

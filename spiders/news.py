@@ -306,7 +306,7 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("archiver/articles/out_of_range")
             return
         self.crawler.stats.inc_value("archiver/articles/extracted")
-        yield ArticleItem(source=self.source.id, article=article)
+        yield ArticleItem.read(self.source.id, article)
 
     def _spider_error(self, failure: Failure, response: Response, spider: scrapy.Spider) -> None:
         """A bug or an unforeseen page in a callback: Scrapy logs the traceback and goes on; the

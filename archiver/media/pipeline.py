@@ -54,7 +54,7 @@ from archiver.disk import disk_error, stop_crawl, stopping
 from archiver.failures import failure_reason as download_failure_reason
 from archiver.items import ArticleItem, MediaRetryItem
 from archiver.media.checks import MediaError, check_download, sniff
-from archiver.media.found import MediaRef, media_refs
+from archiver.media.found import MediaRef
 from archiver.media.links import local_links, relink
 from archiver.media.names import alternative_name, attachment_name, disposition_filename, inert_name
 from archiver.media.options import MediaSettings
@@ -141,7 +141,7 @@ class MediaFilesPipeline(FilesPipeline):
 
     def get_media_requests(self, item: Any, info: Any) -> list[Request]:
         if isinstance(item, ArticleItem):
-            refs, article_url, limit = media_refs(item.article), item.article.url, self.options.max_attempts
+            refs, article_url, limit = item.refs, item.article.url, self.options.max_attempts
         elif isinstance(item, MediaRetryItem):
             # Chosen by the catalog as due (or all, on demand): no back-off applies here.
             refs = [MediaRef(m.kind, m.position, m.url, m.name) for m in item.media]
