@@ -8,5 +8,9 @@ Pagefind's full-text index after Hugo has built the pages. One step per module:
 - `plan`: the site's data (order, months, sources) from the inventory; pure;
 - `scaffold`: writes the site's configuration, theme, data and generated section pages;
 - `tools`: finds and runs the `hugo` and `pagefind` binaries;
+- `state`: whether anything changed since the last build (else the build is skipped);
+- `manifest`: what the last build was made from, per article;
+- `changes`: from the manifest, which pages an incremental build renders (pure);
+- `search`: Pagefind's index, whole or an extra bundle of the new pages;
 - `build`: the whole `site build`, and `serve`.
 """

@@ -1,8 +1,8 @@
 """Whether a site build would change anything.
 
-Hugo's command line renders every page on every run (its caches cover processed resources, not
-pages), and Pagefind indexes every page again. So a build whose inputs are exactly those of the
-last successful build is skipped: the fingerprint is the (path, size, mtime) of every article
+Even an incremental build (`archiver.site.changes`) has Hugo read every file of the site, which
+takes seconds for a large archive. So a build whose inputs are exactly those of the last
+successful build is skipped: the fingerprint is the (path, size, mtime) of every article
 and media file, every file of the site folder that Hugo reads, and the two binaries. The
 scaffold rewrites its files only when their bytes change, so their mtimes are stable.
 """
