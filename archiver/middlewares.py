@@ -35,6 +35,7 @@ from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 from scrapy.utils.url import url_is_from_any_domain
 
+from archiver import settings as defaults
 from archiver.refusals import looks_like_login
 from archiver.failures import RedirectLoop, UrlRefused
 
@@ -84,10 +85,10 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
-        self.base = _seconds(settings, "ARCHIVER_RETRY_BACKOFF", 1.0)
-        self.cap = _seconds(settings, "ARCHIVER_RETRY_BACKOFF_MAX", 60.0)
-        self.retry_after_max = _seconds(settings, "ARCHIVER_RETRY_AFTER_MAX", 600.0)
-        self.media_wait_max = _seconds(settings, "ARCHIVER_RETRY_MEDIA_WAIT_MAX", 10.0)
+        self.base = _seconds(settings, "ARCHIVER_RETRY_BACKOFF")
+        self.cap = _seconds(settings, "ARCHIVER_RETRY_BACKOFF_MAX")
+        self.retry_after_max = _seconds(settings, "ARCHIVER_RETRY_AFTER_MAX")
+        self.media_wait_max = _seconds(settings, "ARCHIVER_RETRY_MEDIA_WAIT_MAX")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
@@ -178,9 +179,10 @@ def offsite_redirect(redirected: Request, allowed_domains: list[str] | None) -> 
     return not url_is_from_any_domain(redirected.url, allowed_domains)
 
 
-def _seconds(settings: BaseSettings, name: str, default: float) -> float:
-    """A duration setting; a bad value stops the crawl at start with a message naming it."""
-    raw = settings.get(name, default)
+def _seconds(settings: BaseSettings, name: str) -> float:
+    """A duration setting (its default: `archiver/settings.py`, also when the crawler was set
+    up without the project's settings); a bad value stops the crawl at start, naming it."""
+    raw = settings.get(name, getattr(defaults, name))
     try:
         value = float(raw)
     except (TypeError, ValueError):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
 from archiver.dates import CHINA_TZ
@@ -86,6 +86,11 @@ class CrawlPlan:
 
     def older_than_range(self, published: datetime) -> bool:
         return bool(self.since) and published.astimezone(CHINA_TZ).date() < self.since  # type: ignore[operator]
+
+
+def spider_argument_names() -> frozenset[str]:
+    """The `-a NAME=VALUE` arguments of `scrapy crawl news` that make its plan: the fields."""
+    return frozenset(f.name for f in fields(CrawlPlan))
 
 
 def parse_day(text: str, name: str = "date") -> date:

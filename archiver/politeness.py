@@ -29,6 +29,8 @@ from scrapy.robotstxt import RobotParser
 from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import _schedule_coro
 
+from archiver import settings as defaults
+
 SETTING = "ARCHIVER_HOST_SLOTS"
 
 
@@ -88,7 +90,7 @@ class SharedSlotsDownloader(Downloader):
         self.host_slots: HostSlots = crawler.settings.get(SETTING) or HostSlots()
         self.slots = self.host_slots.slots
         self.host_slots.open_downloaders += 1
-        self.crawl_delay_max = crawler.settings.getfloat("ARCHIVER_CRAWL_DELAY_MAX", 60.0)
+        self.crawl_delay_max = crawler.settings.getfloat("ARCHIVER_CRAWL_DELAY_MAX", defaults.ARCHIVER_CRAWL_DELAY_MAX)
         self.user_agent = crawler.settings.get("ROBOTSTXT_USER_AGENT") or crawler.settings.get("USER_AGENT") or "*"
         crawler.signals.connect(self._robots_parsed, signal=signals.robots_parsed)
 

@@ -16,6 +16,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from archiver import settings as defaults
+
 logger = logging.getLogger(__name__)
 MODES = ("auto", "bar", "log", "off")
 DONE_KEYS = ("new", "updated", "unchanged", "failed", "known", "out_of_range")
@@ -35,12 +37,12 @@ class Progress:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Progress:
-        mode = crawler.settings.get("ARCHIVER_PROGRESS", "auto")
+        mode = crawler.settings.get("ARCHIVER_PROGRESS", defaults.ARCHIVER_PROGRESS)
         if mode not in MODES:
             raise NotConfigured(f"ARCHIVER_PROGRESS must be one of {', '.join(MODES)}, not {mode!r}")
         if mode == "off":
             raise NotConfigured("ARCHIVER_PROGRESS is off")
-        interval = crawler.settings.getfloat("ARCHIVER_PROGRESS_INTERVAL", 30.0)
+        interval = crawler.settings.getfloat("ARCHIVER_PROGRESS_INTERVAL", defaults.ARCHIVER_PROGRESS_INTERVAL)
         extension = cls(crawler, mode, interval, sys.stderr)
         crawler.signals.connect(extension.opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.closed, signal=signals.spider_closed)

@@ -28,6 +28,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.defer import TimeoutError as TimeoutError_
 from twisted.python.failure import Failure
 
+from archiver import settings as defaults
 from archiver.catalog import Catalog
 from archiver.cms.pager import is_pager_text
 from archiver.config import Source, load_config
@@ -36,7 +37,7 @@ from archiver.disk import disk_error, stop_crawl
 from archiver.extract import ExtractedArticle, ExtractionError, decode_html, extract_article, parse_html
 from archiver.items import ArticleItem, MediaRetryItem
 from archiver.media.retries import due_retries
-from archiver.plan import CrawlPlan
+from archiver.plan import CrawlPlan, spider_argument_names
 from archiver.failures import failure_message, failure_reason
 from archiver.refusals import refuse_article, refuse_extraction, refuse_response
 from archiver.run_context import RunContext
@@ -66,7 +67,7 @@ class NewsSpider(scrapy.Spider):
         plan: CrawlPlan | None = None,
         **kwargs: Any,
     ) -> None:
-        plan_args = {k: kwargs.pop(k) for k in list(kwargs) if k in _PLAN_ARGS}
+        plan_args = {k: kwargs.pop(k) for k in list(kwargs) if k in spider_argument_names()}
         super().__init__(**kwargs)
         self._source_arg = source
         self._config_arg = config
@@ -327,7 +328,7 @@ class NewsSpider(scrapy.Spider):
     async def _extract(self, response: TextResponse, url: str) -> ExtractedArticle:
         html = decode_html(response.body, _content_type(response))
         work = threads.deferToThread(extract_article, html, url, self.source.preset, self.source.article)
-        seconds = self.crawler.settings.getfloat("ARCHIVER_EXTRACT_TIMEOUT", 30.0)
+        seconds = self.crawler.settings.getfloat("ARCHIVER_EXTRACT_TIMEOUT", defaults.ARCHIVER_EXTRACT_TIMEOUT)
         if seconds > 0:
             from twisted.internet import reactor  # the one Scrapy installed
 
@@ -416,12 +417,6 @@ class NewsSpider(scrapy.Spider):
 
 class ExtractionTimeout(Exception):
     """Extracting one article took longer than ARCHIVER_EXTRACT_TIMEOUT."""
-
-
-_PLAN_ARGS = {
-    "mode", "recheck_days", "stop_after_known_pages", "since", "until", "max_pages", "refresh",
-    "max_failed_attempts",
-}
 
 
 def _listed_date(link: Selector) -> datetime | None:

@@ -12,19 +12,26 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from archiver import settings as defaults
 from archiver.catalog import Catalog, default_catalog_path
 from archiver.catalog.dialect import is_url
 from archiver.commands.errors import UsageError
+from archiver.commands.options import DEFAULT_OUTPUT as DEFAULT_OUTPUT  # imported from here too
+from archiver.commands.options import (
+    add_catalog_option,
+    add_config_option,
+    add_output_option,
+    add_run_options,
+)
 from archiver.clock import archive_time
 from archiver.config import Source
 from archiver.disk import disk_error
 from archiver.lock import OutputLock, SourceLocks
-from archiver.logs import add_log_options, log_settings
+from archiver.logs import log_settings
 from archiver.plan import CrawlPlan
 from archiver.report import RunReport
 from archiver.storage import probe_writable
 
-DEFAULT_OUTPUT = "output"
 CATALOG_URL_ENV = "ARCHIVER_CATALOG_URL"
 
 
@@ -74,23 +81,16 @@ def check_file_option(option: str, value: str | None) -> None:
 
 def add_crawl_options(parser: argparse.ArgumentParser) -> None:
     """Options of every crawling command."""
-    parser.add_argument("--output", "-o", default=DEFAULT_OUTPUT, help="archive folder (default ./output)")
-    parser.add_argument("--config", "-c", default=None,
-                        help="sources file (default $ARCHIVER_CONFIG or ./sources.yaml)")
+    add_output_option(parser)
+    add_config_option(parser)
     add_catalog_options(parser)
-    parser.add_argument("--report", default=None, metavar="FILE",
-                        help="also write the run summary as JSON to FILE")
-    parser.add_argument(
-        "-s", "--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
-        help="Scrapy setting, as for `scrapy crawl` (repeatable)",
-    )
-    add_log_options(parser)
+    add_run_options(parser, "also write the run summary as JSON to FILE",
+                    "Scrapy setting, as for `scrapy crawl` (repeatable)")
 
 
 def add_catalog_options(parser: argparse.ArgumentParser) -> None:
     """`--catalog FILE` (SQLite) and `--catalog-url URL` (PostgreSQL)."""
-    parser.add_argument("--catalog", default=None,
-                        help="catalog file (default OUTPUT/.archiver/catalog.sqlite)")
+    add_catalog_option(parser)
     parser.add_argument("--catalog-url", default=None, metavar="URL",
                         help="PostgreSQL catalog, postgresql://USER@HOST/DB or "
                         "postgresql:///DB?host=/socket/folder (default $ARCHIVER_CATALOG_URL; "
@@ -194,7 +194,7 @@ def _unwritable(output: str | os.PathLike[str], exc: OSError) -> UsageError:
 
 def catalog_busy_timeout(settings: Any) -> float:
     """`ARCHIVER_CATALOG_BUSY_TIMEOUT`: how long a write waits for a catalog another process holds."""
-    raw = settings.get("ARCHIVER_CATALOG_BUSY_TIMEOUT", 10.0)
+    raw = settings.get("ARCHIVER_CATALOG_BUSY_TIMEOUT", defaults.ARCHIVER_CATALOG_BUSY_TIMEOUT)
     try:
         value = float(raw)
     except (TypeError, ValueError):

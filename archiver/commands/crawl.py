@@ -21,10 +21,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument("sources", nargs="*", metavar="SOURCE",
                         help="source ids from the sources file (default: all)")
-    parser.add_argument("--recheck-days", type=float, default=3.0,
-                        help="re-fetch articles published in the last N days (default 3; 0: never)")
-    parser.add_argument("--stop-after", type=int, default=1, metavar="N",
-                        help="stop paging after N list pages in a row with nothing new (default 1)")
+    parser.add_argument("--recheck-days", type=float, default=CrawlPlan.recheck_days,
+                        help="re-fetch articles published in the last N days "
+                        f"(default {CrawlPlan.recheck_days:g}; 0: never)")
+    parser.add_argument("--stop-after", type=int, default=CrawlPlan.stop_after_known_pages, metavar="N",
+                        help="stop paging after N list pages in a row with nothing new "
+                        f"(default {CrawlPlan.stop_after_known_pages})")
     add_crawl_options(parser)
     return parser
 

@@ -7,7 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from archiver.commands.common import DEFAULT_OUTPUT, catalog_location
+from archiver.commands.common import catalog_location
+from archiver.commands.options import add_catalog_option, add_config_option, add_output_option
 from archiver.config import CONFIG_ENV, DEFAULT_CONFIG_NAME, Source, load_config
 from archiver.export import FORMATS, WRITERS, ArchiveExport, ExportError, ExportQuery, write_records
 from archiver.export.query import parse_local_time
@@ -30,8 +31,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "archive. Exit 0 when every article was exported whole, 1 when some files could not "
         "be read (named on standard error) or writing failed, 2 for a usage or catalog error.",
     )
-    parser.add_argument("--output", "-o", default=DEFAULT_OUTPUT,
-                        help="archive folder (default ./output)")
+    add_output_option(parser)
     parser.add_argument("--format", "-f", choices=FORMATS, default="jsonl",
                         help="jsonl (default), csv or parquet (needs archiver[parquet])")
     parser.add_argument("--source", dest="sources", action="extend", nargs="+", default=[],
@@ -48,12 +48,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         "csv; parquet needs a file)")
     parser.add_argument("--excel", action="store_true",
                         help="csv: start with a UTF-8 byte order mark so Excel reads Chinese text")
-    parser.add_argument("--config", "-c", default=None,
-                        help="sources file for site names (default $ARCHIVER_CONFIG or "
-                        "./sources.yaml when present; else names come from the front matter)")
+    add_config_option(parser, "sources file for site names (default $ARCHIVER_CONFIG or "
+                      "./sources.yaml when present; else names come from the front matter)")
     origin = parser.add_mutually_exclusive_group()
-    origin.add_argument("--catalog", default=None,
-                        help="catalog file (default OUTPUT/.archiver/catalog.sqlite)")
+    add_catalog_option(origin)
     origin.add_argument("--catalog-url", default=None, metavar="URL",
                         help="PostgreSQL catalog (default $ARCHIVER_CATALOG_URL; see crawl --help)")
     origin.add_argument("--from-files", action="store_true",

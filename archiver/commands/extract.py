@@ -19,6 +19,7 @@ from lxml.etree import ParserError
 
 from archiver.clock import archive_time
 from archiver.cms import PRESETS
+from archiver.commands.options import add_config_option
 from archiver.commands.errors import UsageError
 from archiver.config import Source, load_config
 from archiver.extract import ExtractedArticle, ExtractionError, decode_html, extract_article
@@ -55,8 +56,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                        help="read and render with this configured source's settings")
     which.add_argument("--cms", default="auto", choices=[n for n in PRESETS],
                        help="CMS preset when no source is named (default auto: recognise it)")
-    parser.add_argument("--config", "-c", default=None,
-                        help="sources file for --source (default $ARCHIVER_CONFIG or ./sources.yaml)")
+    add_config_option(parser, "sources file for --source (default $ARCHIVER_CONFIG or ./sources.yaml)")
     parser.add_argument("--json", action="store_true", help="print the fields as one JSON object")
     return parser
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from archiver.catalog import default_catalog_path
 from archiver.clock import archive_time
-from archiver.commands.common import (DEFAULT_OUTPUT, UsageError, _wall_clock, catalog_location,
-                                      checked_overrides, writable_lock)
+from archiver.commands.common import UsageError, _wall_clock, catalog_location, checked_overrides, writable_lock
+from archiver.commands.options import add_config_option, add_output_option, add_run_options
 from archiver.config import Source, load_config
-from archiver.logs import add_log_options, log_settings
+from archiver.logs import log_settings
 from archiver.report import RunReport
 
 NAME = "rebuild"
@@ -37,18 +37,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--to", metavar="NEW_OUTPUT", help="write the rebuilt archive here")
     target.add_argument("--in-place", action="store_true", help="update OUTPUT itself")
-    parser.add_argument("--output", "-o", default=DEFAULT_OUTPUT,
-                        help="the archive whose WARC files are replayed (default ./output)")
-    parser.add_argument("--config", "-c", default=None,
-                        help="sources file (default $ARCHIVER_CONFIG or ./sources.yaml)")
+    add_output_option(parser, "the archive whose WARC files are replayed (default ./output)")
+    add_config_option(parser)
     parser.add_argument("--catalog-url", default=None, metavar="URL",
                         help="OUTPUT's catalog in PostgreSQL (default $ARCHIVER_CATALOG_URL); "
                         "--in-place writes to it, --to gives NEW_OUTPUT a SQLite catalog")
-    parser.add_argument("--report", default=None, metavar="FILE",
-                        help="also write the summary as JSON to FILE")
-    parser.add_argument("-s", "--set", dest="settings", action="append", default=[],
-                        metavar="NAME=VALUE", help="Scrapy setting (repeatable)")
-    add_log_options(parser)
+    add_run_options(parser, "also write the summary as JSON to FILE", "Scrapy setting (repeatable)")
     return parser
 
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from archiver.catalog import default_catalog_path
-from archiver.commands.common import DEFAULT_OUTPUT
+from archiver.commands.options import add_catalog_option, add_config_option, add_output_option
 from archiver.config import ConfigError, find_config, load_config
 
 NAME = "site"
@@ -38,12 +38,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--output", "-o", default=DEFAULT_OUTPUT, help="archive folder (default ./output)")
+    add_output_option(parser)
     parser.add_argument("--to", dest="site", required=True, metavar="SITE_DIR",
                         help="the site folder (created if needed; the built site is SITE_DIR/public)")
-    parser.add_argument("--config", "-c", default=None,
-                        help="sources file, for site names (default $ARCHIVER_CONFIG or ./sources.yaml when present)")
-    parser.add_argument("--catalog", default=None, help="catalog file (default OUTPUT/.archiver/catalog.sqlite)")
+    add_config_option(parser, "sources file, for site names (default $ARCHIVER_CONFIG or ./sources.yaml when present)")
+    add_catalog_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
