@@ -1,7 +1,7 @@
 """When the output folder cannot be written to: recognise it, say it once, stop the crawl.
 
 A full disk, a read-only mount, an exhausted quota or a permission change fails every write that
-comes after it. Going on would log a traceback per article and fail each one, so the first such
+comes after it; so does a PostgreSQL catalog whose server went away or refuses writes. Going on would log a traceback per article and fail each one, so the first such
 error stops the crawl (Scrapy's finish reason `disk_error`) and the command exits with
 `EXIT_DISK_ERROR`. Stopping loses nothing: article and media files are written to a temporary
 file and renamed (`archiver.storage.write_atomic`), so a failed write leaves the old file or none,
@@ -17,6 +17,8 @@ import os
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from archiver.catalog.dialect import catalog_unavailable
 
 if TYPE_CHECKING:  # the CLI imports this module before taking its lock: Scrapy stays unloaded
     from scrapy.crawler import Crawler
@@ -51,6 +53,8 @@ def disk_error(exc: BaseException | None) -> str | None:
             name = getattr(exc, "sqlite_errorname", "") or ""
             if name.startswith(SQLITE_DISK_ERRORS):
                 return f"{exc} ({name})"
+        if (lost := catalog_unavailable(exc)) is not None:
+            return lost
         exc = exc.__cause__ or exc.__context__
     return None
 

@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import logging
 import re
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 
@@ -69,7 +68,13 @@ class MarkdownPipeline:
         source: Source = self.crawler.spider.source
         catalog: Catalog = self.crawler.spider.catalog
         article = item.article
-        known = catalog.article(source.id, article.url)
+        try:
+            known = catalog.article(source.id, article.url)
+        except catalog.errors as exc:
+            if (reason := disk_error(exc)) is None:
+                raise
+            stop_crawl(self.crawler, reason, catalog.path)  # the catalog's server went away
+            raise DropItem(f"not written ({reason}): {article.url}", log_level="DEBUG") from None
         urlname = known.urlname if known else urlname_for(article.url, article.title, source.slug)
         path = article_path(self.output, source.id, urlname)
         now = archive_time()
@@ -102,7 +107,7 @@ class MarkdownPipeline:
             changed = await maybe_deferred_to_future(threads.deferToThread(write_atomic, path, data))
             refused = catalog.path
             catalog.save_article(record, media)
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, *catalog.errors) as exc:
             reason = disk_error(exc)
             if reason is None:
                 raise

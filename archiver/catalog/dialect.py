@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 from archiver.catalog.records import CatalogError
 
 URL_SCHEMES = ("postgresql://", "postgres://")
+CATALOG_UNAVAILABLE = "the catalog is unavailable"
 # How long connecting to a PostgreSQL server may take before it counts as unreachable.
 CONNECT_TIMEOUT = 10
 
@@ -45,12 +47,24 @@ def redacted(url: str) -> str:
 
 
 def driver_errors() -> tuple[type[Exception], ...]:
-    """The database drivers' error classes (psycopg's only when it is installed)."""
-    try:
-        import psycopg
-    except ImportError:
-        return (sqlite3.Error,)
-    return (sqlite3.Error, psycopg.Error)
+    """The database drivers' error classes: sqlite3's, and psycopg's once a PostgreSQL catalog
+    loaded it (a SQLite-only run never pays for importing it)."""
+    psycopg = sys.modules.get("psycopg")
+    return (sqlite3.Error,) if psycopg is None else (sqlite3.Error, psycopg.Error)
+
+
+def catalog_unavailable(exc: BaseException) -> str | None:
+    """Why a PostgreSQL catalog can take no more writes (the connection is gone, the server
+    shuts down, the disk under it is full or read-only, a row stayed locked past the busy
+    timeout), or None for any other error: such a run stops, as on a full disk."""
+    psycopg = sys.modules.get("psycopg")  # loaded only when a PostgreSQL catalog is in use
+    if psycopg is None or not isinstance(exc, psycopg.Error):
+        return None
+    errors = psycopg.errors
+    if isinstance(exc, (psycopg.OperationalError, errors.ReadOnlySqlTransaction,
+                        errors.DiskFull, errors.LockNotAvailable)):
+        return f"{CATALOG_UNAVAILABLE}: {one_line(exc)}"
+    return None
 
 
 def lock_key(name: str) -> int:

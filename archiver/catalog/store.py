@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
-from archiver.catalog.dialect import Postgres, Sqlite, connect, driver_errors, one_line
+from archiver.catalog.dialect import Postgres, Sqlite, connect, driver_errors, is_url, one_line
 from archiver.catalog.records import ArticleRecord, CatalogError, MediaRecord
 from archiver.catalog.schema import MIGRATIONS, SCHEMA_VERSION, check_version, statements
 
@@ -42,8 +42,9 @@ class Catalog:
     def __init__(self, location: str | Path, *, create: bool = True, busy_timeout: float = 10.0) -> None:
         self.busy_timeout = busy_timeout
         self.errors = driver_errors()
-        if isinstance(location, str) and location.startswith(("postgresql://", "postgres://")):
+        if is_url(location):
             self.db: Sqlite | Postgres = connect(location, busy_timeout=busy_timeout)
+            self.errors = driver_errors()  # psycopg's too, now that it is loaded
             self.path: str | Path = self.db.where
             self._open(self.db)
             return
@@ -54,7 +55,10 @@ class Catalog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise CatalogError(f"{self.path}: cannot create catalog: {exc}") from exc
-        self.db = connect(self.path, busy_timeout=busy_timeout)
+        try:
+            self.db = connect(self.path, busy_timeout=busy_timeout)
+        except self.errors as exc:
+            raise CatalogError(f"{self.path}: cannot open catalog: {one_line(exc)}") from exc
         self._open(self.db)
 
     def _open(self, db: Sqlite | Postgres) -> None:

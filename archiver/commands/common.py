@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from archiver.catalog import Catalog, default_catalog_path
-from archiver.catalog.dialect import is_url
+from archiver.catalog.dialect import CATALOG_UNAVAILABLE, is_url
 from archiver.commands.errors import UsageError
 from archiver.clock import archive_time
 from archiver.config import Source
@@ -146,7 +146,10 @@ def execute(args: argparse.Namespace, command: str, sources: list[Source], plan:
         print(line)
     for failure in (f for c in report.sources.values() for f in c["failed"]):
         print(f"failed ({failure['reason']}): {failure['url']}: {failure['message']}", file=sys.stderr)
-    if report.disk_error:
+    if report.disk_error and report.disk_error.startswith(CATALOG_UNAVAILABLE):
+        print(f"archiver: {report.disk_error}; stopped; nothing already archived was lost (run "
+              "the same command again when the database is back)", file=sys.stderr)
+    elif report.disk_error:
         print(f"archiver: cannot write to {args.output}: {report.disk_error}; stopped; nothing "
               "already archived was lost (free space or fix the folder, then run the same "
               "command again)", file=sys.stderr)
