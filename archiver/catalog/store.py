@@ -35,6 +35,21 @@ def default_catalog_path(output: str | Path) -> Path:
     return Path(output) / CATALOG_DIR / CATALOG_NAME
 
 
+def open_catalog(location: str | Path, *, create: bool = True, busy_timeout: float = 10.0,
+                 check: bool = False) -> Catalog:
+    """The catalog at `location`, a file path (SQLite) or a `postgresql://` URL, migrated to
+    the current schema; with `check`, also checked for damage (SQLite's `quick_check`), so a
+    command fails clearly (CatalogError, exit 2) before it starts rather than halfway."""
+    catalog = Catalog(location, create=create, busy_timeout=busy_timeout)
+    if check:
+        try:
+            catalog.check_integrity()
+        except CatalogError:
+            catalog.close()
+            raise
+    return catalog
+
+
 class Catalog:
     """A connection to one catalog (a file path or a `postgresql://` URL), migrated to the
     current schema on open."""

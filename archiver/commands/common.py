@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from archiver.catalog import Catalog, default_catalog_path
+from archiver.catalog import default_catalog_path, open_catalog
 from archiver.catalog.dialect import CATALOG_UNAVAILABLE, is_url
 from archiver.commands.errors import UsageError
 from archiver.clock import archive_time
@@ -133,7 +133,7 @@ def execute(args: argparse.Namespace, command: str, sources: list[Source], plan:
         overrides["ARCHIVER_CATALOG"] = str(location)
         settings = build_settings(overrides, output=args.output, config=getattr(args, "config", None))
         # Corrupt, locked or too new: exit 2 before crawling.
-        with Catalog(location, busy_timeout=catalog_busy_timeout(settings)) as catalog:
+        with open_catalog(location, busy_timeout=catalog_busy_timeout(settings)) as catalog:
             catalog.check_writable()
         _check_media_settings(settings)
         _check_allowed_networks(settings)
