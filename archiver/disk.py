@@ -15,10 +15,10 @@ import errno
 import logging
 import os
 import sqlite3
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from archiver.catalog.dialect import catalog_unavailable
 
 if TYPE_CHECKING:  # the CLI imports this module before taking its lock: Scrapy stays unloaded
     from scrapy.crawler import Crawler
@@ -32,6 +32,7 @@ SQLITE_DISK_ERRORS = ("SQLITE_FULL", "SQLITE_READONLY", "SQLITE_IOERR_WRITE", "S
                       # Another process kept the catalog locked past the busy timeout (SQLite retried
                       # that long): the run cannot record what it archives, so it stops the same way.
                       "SQLITE_BUSY", "SQLITE_LOCKED")
+CATALOG_UNAVAILABLE = "the catalog is unavailable"
 STOP_REASON = "disk_error"
 STAT = "archiver/disk_error"
 EXIT_DISK_ERROR = 74  # EX_IOERR (sysexits.h), next to the lock's 75 EX_TEMPFAIL
@@ -56,6 +57,21 @@ def disk_error(exc: BaseException | None) -> str | None:
         if (lost := catalog_unavailable(exc)) is not None:
             return lost
         exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def catalog_unavailable(exc: BaseException) -> str | None:
+    """Why a PostgreSQL catalog can take no more writes (the connection is gone, the server
+    shuts down, its disk is full or read-only, a row stayed locked past the busy timeout), or
+    None for any other error: such a run stops as on a full disk."""
+    psycopg = sys.modules.get("psycopg")  # loaded only when a PostgreSQL catalog is in use
+    if psycopg is None or not isinstance(exc, psycopg.Error):
+        return None
+    errors = psycopg.errors
+    if isinstance(exc, (psycopg.OperationalError, errors.ReadOnlySqlTransaction,
+                        errors.DiskFull, errors.LockNotAvailable)):
+        message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        return f"{CATALOG_UNAVAILABLE}: {message}"
     return None
 
 

@@ -1,5 +1,7 @@
-"""What `archiver site build` costs: a cold build, a rebuild with nothing new, and a rebuild
-after a crawl found 20 new articles; time per step and the built site's size.
+"""What `archiver site build` costs: a cold build, a rebuild with nothing new, a rebuild after
+a crawl found 20 new articles (incremental: only the changed pages rendered, only the new ones
+indexed), and a full rebuild of that same archive (`--force`) to compare it with; time per step
+and the built site's size.
 
 `python -m bench.site [--articles 10000]` backfills the replica (with `image_links: local`, so
 the site serves its own images and attachments), then builds the site three times, each build
@@ -9,6 +11,7 @@ a child process (`archiver site build`, which runs Hugo and Pagefind as its own 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import shutil
@@ -21,8 +24,8 @@ NEW_ARTICLES = 20
 _STEP = re.compile(r"(plan|hugo|pagefind) ([\d.]+)s")
 
 
-def build(folder: Path) -> dict:
-    measured = run_measured([sys.executable, "-m", "archiver", "site", "build", "--to", "site"], folder)
+def build(folder: Path, *extra: str) -> dict:
+    measured = run_measured([sys.executable, "-m", "archiver", "site", "build", "--to", "site", *extra], folder)
     if measured.returncode:
         raise RuntimeError(measured.stderr[-2000:])
     steps = {name: float(secs) for name, secs in _STEP.findall(measured.stdout)}
@@ -45,6 +48,14 @@ def site_size(public: Path) -> dict:
         parts[kind][0] += 1
         parts[kind][1] += path.stat().st_size
     return {kind: {"files": files, "mib": round(size / 1048576, 1)} for kind, (files, size) in parts.items()}
+
+
+def site_files(public: Path) -> dict[str, str]:
+    """Path → SHA-256 of every built file outside the search index (whose names follow its
+    content, and which an incremental build keeps in several bundles)."""
+    return {path.relative_to(public).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in public.rglob("*")
+            if path.is_file() and not path.relative_to(public).parts[0].startswith("pagefind")}
 
 
 def crawled_archive(articles: int) -> Path:
@@ -72,8 +83,12 @@ def measure(articles: int, folder: Path | None = None) -> dict:
         if crawled.returncode:
             raise RuntimeError(crawled.stderr[-2000:])
     after_new = build(folder)
+    incremental = site_files(folder / "site" / "public")
+    full = build(folder, "--force")
+    full["same_files_as_incremental"] = site_files(folder / "site" / "public") == incremental
     return {"articles": articles, "cold": cold, "unchanged": unchanged,
-            f"after_{NEW_ARTICLES}_new": after_new, "size": size, "folder": str(folder)}
+            f"after_{NEW_ARTICLES}_new": after_new, f"after_{NEW_ARTICLES}_new_full": full,
+            "size": size, "folder": str(folder)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,7 +27,6 @@ from urllib.parse import urlsplit, urlunsplit
 from archiver.catalog.records import CatalogError
 
 URL_SCHEMES = ("postgresql://", "postgres://")
-CATALOG_UNAVAILABLE = "the catalog is unavailable"
 # How long connecting to a PostgreSQL server may take before it counts as unreachable.
 CONNECT_TIMEOUT = 10
 
@@ -51,20 +50,6 @@ def driver_errors() -> tuple[type[Exception], ...]:
     loaded it (a SQLite-only run never pays for importing it)."""
     psycopg = sys.modules.get("psycopg")
     return (sqlite3.Error,) if psycopg is None else (sqlite3.Error, psycopg.Error)
-
-
-def catalog_unavailable(exc: BaseException) -> str | None:
-    """Why a PostgreSQL catalog can take no more writes (the connection is gone, the server
-    shuts down, the disk under it is full or read-only, a row stayed locked past the busy
-    timeout), or None for any other error: such a run stops, as on a full disk."""
-    psycopg = sys.modules.get("psycopg")  # loaded only when a PostgreSQL catalog is in use
-    if psycopg is None or not isinstance(exc, psycopg.Error):
-        return None
-    errors = psycopg.errors
-    if isinstance(exc, (psycopg.OperationalError, errors.ReadOnlySqlTransaction,
-                        errors.DiskFull, errors.LockNotAvailable)):
-        return f"{CATALOG_UNAVAILABLE}: {one_line(exc)}"
-    return None
 
 
 def lock_key(name: str) -> int:

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from archiver.catalog import default_catalog_path, open_catalog
-from archiver.catalog.dialect import CATALOG_UNAVAILABLE, is_url
+from archiver.catalog.dialect import is_url
 from archiver.commands.errors import UsageError
 from archiver.clock import archive_time
 from archiver.config import Source
-from archiver.disk import disk_error
+from archiver.disk import CATALOG_UNAVAILABLE, disk_error
 from archiver.lock import OutputLock, SourceLocks
 from archiver.logs import add_log_options, log_settings
 from archiver.plan import CrawlPlan
