@@ -1,7 +1,7 @@
 """When the output folder cannot be written to: recognise it, say it once, stop the crawl.
 
 A full disk, a read-only mount, an exhausted quota or a permission change fails every write that
-comes after it. Going on would log a traceback per article and fail each one, so the first such
+comes after it; so does a PostgreSQL catalog whose server went away or refuses writes. Going on would log a traceback per article and fail each one, so the first such
 error stops the crawl (Scrapy's finish reason `disk_error`) and the command exits with
 `EXIT_DISK_ERROR`. Stopping loses nothing: article and media files are written to a temporary
 file and renamed (`archiver.storage.write_atomic`), so a failed write leaves the old file or none,
@@ -15,8 +15,10 @@ import errno
 import logging
 import os
 import sqlite3
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+
 
 if TYPE_CHECKING:  # the CLI imports this module before taking its lock: Scrapy stays unloaded
     from scrapy.crawler import Crawler
@@ -30,6 +32,7 @@ SQLITE_DISK_ERRORS = ("SQLITE_FULL", "SQLITE_READONLY", "SQLITE_IOERR_WRITE", "S
                       # Another process kept the catalog locked past the busy timeout (SQLite retried
                       # that long): the run cannot record what it archives, so it stops the same way.
                       "SQLITE_BUSY", "SQLITE_LOCKED")
+CATALOG_UNAVAILABLE = "the catalog is unavailable"
 STOP_REASON = "disk_error"
 STAT = "archiver/disk_error"
 EXIT_DISK_ERROR = 74  # EX_IOERR (sysexits.h), next to the lock's 75 EX_TEMPFAIL
@@ -51,7 +54,24 @@ def disk_error(exc: BaseException | None) -> str | None:
             name = getattr(exc, "sqlite_errorname", "") or ""
             if name.startswith(SQLITE_DISK_ERRORS):
                 return f"{exc} ({name})"
+        if (lost := catalog_unavailable(exc)) is not None:
+            return lost
         exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def catalog_unavailable(exc: BaseException) -> str | None:
+    """Why a PostgreSQL catalog can take no more writes (the connection is gone, the server
+    shuts down, its disk is full or read-only, a row stayed locked past the busy timeout), or
+    None for any other error: such a run stops as on a full disk."""
+    psycopg = sys.modules.get("psycopg")  # loaded only when a PostgreSQL catalog is in use
+    if psycopg is None or not isinstance(exc, psycopg.Error):
+        return None
+    errors = psycopg.errors
+    if isinstance(exc, (psycopg.OperationalError, errors.ReadOnlySqlTransaction,
+                        errors.DiskFull, errors.LockNotAvailable)):
+        message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        return f"{CATALOG_UNAVAILABLE}: {message}"
     return None
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 
@@ -72,7 +71,13 @@ class MarkdownPipeline:
                            log_level="DEBUG")
         context = self._context
         article = item.article
-        known = context.catalog.article(context.source.id, article.url)
+        try:
+            known = context.catalog.article(context.source.id, article.url)
+        except context.catalog.errors as exc:
+            if (reason := disk_error(exc)) is None:
+                raise
+            stop_crawl(self.crawler, reason, context.catalog.path)  # the catalog's server went away
+            raise DropItem(f"not written ({reason}): {article.url}", log_level="DEBUG") from None
         media = item.media if item.media is not None else linked_records(item.refs)
         archived = item.archived
         if known is None:
@@ -106,7 +111,7 @@ class MarkdownPipeline:
             changed = await maybe_deferred_to_future(threads.deferToThread(write_atomic, path, data))
             refused = catalog.path
             catalog.save_article(record, media)
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, *catalog.errors) as exc:
             reason = disk_error(exc)
             if reason is None:
                 raise

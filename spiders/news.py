@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 from collections.abc import AsyncIterator, Generator, Iterator
 from datetime import datetime
 from typing import Any
@@ -116,7 +115,7 @@ class NewsSpider(scrapy.Spider):
         stats = {k: v for k, v in self.crawler.stats.get_stats().items() if k.startswith("archiver/")}
         try:
             self.catalog.finish_run(self.run_id, self.context.stamp(), reason, stats)
-        except sqlite3.Error as exc:
+        except self.catalog.errors as exc:
             if (refused := disk_error(exc)) is None:
                 raise
             stop_crawl(self.crawler, refused, self.catalog.path)  # the exit code says so
@@ -371,7 +370,7 @@ class NewsSpider(scrapy.Spider):
             self.catalog.record_failure(
                 self.source.id, url, reason, message, self.context.stamp()
             )
-        except sqlite3.Error as exc:
+        except self.catalog.errors as exc:
             if (refused := disk_error(exc)) is None:
                 raise
             stop_crawl(self.crawler, refused, self.catalog.path)

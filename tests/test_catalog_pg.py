@@ -156,3 +156,40 @@ def test_a_killed_backfill_resumes_from_the_postgresql_catalog(tmp_path: Path, p
     assert archived_files(killed) == archived_files(clean)
     with Catalog(pg_url) as catalog:
         assert catalog.count("hrbeu") == 400
+
+
+def test_a_catalog_server_lost_mid_run_stops_the_run_with_nothing_half_recorded(
+        tmp_path: Path, pg_url: str) -> None:
+    """The server drops the crawl's connections (as on a restart) while the first article is
+    fetched: the run stops with exit 74 and the reason, the article's file goes with its
+    row, and the next run archives it."""
+    import psycopg
+
+    from logging_proxy import LoggingProxy
+    from test_catalog_busy import small_site
+
+    (tmp_path / "sources.yaml").write_text(HRBEU_YAML, encoding="utf-8")
+    dropped: list[int] = []
+
+    def drop_connections(url: str) -> None:
+        if url.endswith("/info/1/1.htm") and not dropped:
+            with psycopg.connect(pg_url, autocommit=True) as admin:
+                dropped.extend(row[0] for row in admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+
+    with LoggingProxy(on_request=drop_connections) as site:
+        small_site(site)
+        result = run_archiver(["crawl", *FAST], cwd=tmp_path, proxy=site.url,
+                              ARCHIVER_CATALOG_URL=pg_url)
+        assert dropped, "the crawl never held a connection"
+        assert result.returncode == 74, result.stderr[-3000:]
+        assert result.stderr.splitlines()[-1].startswith("archiver: the catalog is unavailable: ")
+        assert "Traceback" not in result.stderr, result.stderr[-3000:]
+        assert list((tmp_path / "output" / "hrbeu").glob("*.md")) == []  # went with its row
+        again = run_archiver(["crawl", *FAST], cwd=tmp_path, proxy=site.url,
+                             ARCHIVER_CATALOG_URL=pg_url)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert len(list((tmp_path / "output" / "hrbeu").glob("*.md"))) == 1
+    with Catalog(pg_url) as catalog:
+        assert catalog.count("hrbeu") == 1

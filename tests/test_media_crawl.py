@@ -1,5 +1,6 @@
 """Media in real crawls of the replica site: stored once, named safely, failures recorded and
-retried, local links that resolve in a site built by the real Hugo binary."""
+retried, local links that resolve in a site built by the real Hugo binary. The tests of
+failures and retries (catalog queries at heart) run with a SQLite and a PostgreSQL catalog."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pytest
 from archiver.catalog import Catalog
 from archiver.replica import ReplicaServer, ReplicaSite
 from archiver.replica.site import Response
-from conftest import FAST, HRBEU_YAML, StaticSite, run_archiver
+from conftest import FAST, HRBEU_YAML, StaticSite
+from conftest import run_archiver as run_with_env
 from hugo_site import CONFIG, read_page, run_hugo, write_site
 
 LOCAL_YAML = HRBEU_YAML + "    image_links: local\n"
@@ -30,6 +32,24 @@ REASONS = {"http_404": "http_404", "http_500": "http_500", "html": "not_image", 
            "truncated": "truncated", "oversize": "too_large", "oversize_stream": "too_large"}
 
 
+# The PostgreSQL catalog of each archive folder (folders absent here use their SQLite file).
+CATALOG_URLS: dict[Path, str] = {}
+
+
+def run_archiver(args: list[str], cwd: Path, **options):
+    """`archiver ARGS` in `cwd`, with that folder's catalog (ARCHIVER_CATALOG_URL when it is in
+    PostgreSQL)."""
+    if cwd in CATALOG_URLS:
+        options["ARCHIVER_CATALOG_URL"] = CATALOG_URLS[cwd]
+    return run_with_env(args, cwd=cwd, **options)
+
+
+def use_catalog(request: pytest.FixtureRequest, folder: Path, backend: str) -> None:
+    """Give `folder` a fresh PostgreSQL catalog when `backend` says so."""
+    if backend == "postgresql":
+        CATALOG_URLS[folder] = request.getfixturevalue("pg_server").create_database()
+
+
 def md_path(folder: Path, url: str) -> Path:
     return folder / "output" / "hrbeu" / (hashlib.md5(url.encode()).hexdigest() + ".md")
 
@@ -41,7 +61,7 @@ def target(url: str) -> str:
 
 def media_rows(folder: Path) -> dict[str, dict]:
     """Every media row of the catalog by URL (the last one per URL), as a dict."""
-    with Catalog(folder / CATALOG) as catalog:
+    with Catalog(CATALOG_URLS.get(folder, folder / CATALOG)) as catalog:
         rows = catalog.db.execute("SELECT m.* FROM media m ORDER BY m.id").fetchall()
         return {row["url"]: dict(row) for row in rows}
 
@@ -208,8 +228,8 @@ def test_local_links_resolve_in_a_site_built_by_hugo(archive, tmp_path: Path):
 # -- a failing site: nothing lost, failures recorded, retried without the articles
 
 
-@pytest.fixture(scope="module")
-def faulty(tmp_path_factory: pytest.TempPathFactory):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def faulty(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     site = ReplicaSite(articles=40, seed=2)
     broken = [i for i in range(40) if site.article(i).images][: len(FAULTS)]
     for index, fault in zip(broken, FAULTS):
@@ -217,6 +237,7 @@ def faulty(tmp_path_factory: pytest.TempPathFactory):
     with_attachment = next(i for i in range(40) if site.article(i).attachments)
     site.set_media_fault(site.article(with_attachment).attachments[0][1], "html")
     folder = tmp_path_factory.mktemp("faulty")
+    use_catalog(request, folder, request.param)
     (folder / "sources.yaml").write_text(LOCAL_YAML, encoding="utf-8")
     args = ["crawl", "--recheck-days", "0", "--report", "report.json", *FAST, *CAP]
     with ReplicaServer(site) as server:
@@ -285,7 +306,7 @@ def test_next_crawl_retries_failed_media_without_fetching_articles(faulty):
     rows = media_rows(folder)
     assert {rows[url]["state"] for url in rows} == {"done"}
     assert all(rows[url]["attempts"] == 2 for url in failed_urls)
-    with Catalog(folder / CATALOG) as catalog:
+    with Catalog(CATALOG_URLS.get(folder, folder / CATALOG)) as catalog:
         for index in faulty["broken"]:
             article = site.article(index)
             data = md_path(folder, article.url).read_bytes()
@@ -298,7 +319,10 @@ def test_next_crawl_retries_failed_media_without_fetching_articles(faulty):
     assert "media downloaded 8" in healed.stdout and "articles new 0" in healed.stdout
 
 
-def test_attempts_are_bounded_and_media_retry_runs_on_demand(tmp_path: Path, write_sources):
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_attempts_are_bounded_and_media_retry_runs_on_demand(request: pytest.FixtureRequest, backend: str,
+                                                             tmp_path: Path, write_sources):
+    use_catalog(request, tmp_path, backend)
     site = ReplicaSite(articles=5, seed=2)
     index = next(i for i in range(5) if site.article(i).images)
     image = site.article(index).images[0]
@@ -332,7 +356,7 @@ def test_attempts_are_bounded_and_media_retry_runs_on_demand(tmp_path: Path, wri
     images = sum(len(site.article(i).images) for i in range(5))
     assert f"hrbeu: media image done {images}\n" in fixed.stdout and "failed image" not in fixed.stdout
     assert media_rows(tmp_path)[image]["state"] == "done"
-    with Catalog(tmp_path / CATALOG) as catalog:
+    with Catalog(CATALOG_URLS.get(tmp_path, tmp_path / CATALOG)) as catalog:
         assert [run["command"] for run in catalog.runs()] == ["crawl", "crawl", "crawl", "media", "media"]
 
 

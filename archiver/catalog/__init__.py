@@ -6,9 +6,9 @@ connection for crawls and repairs, `CatalogReader` a read-only snapshot for expo
 
 from archiver.catalog.records import ArticleRecord, CatalogError, MediaRecord
 from archiver.catalog.schema import MIGRATIONS, SCHEMA_VERSION
-from archiver.catalog.store import CATALOG_DIR, CATALOG_NAME, Catalog, default_catalog_path
+from archiver.catalog.store import CATALOG_DIR, CATALOG_NAME, Catalog, default_catalog_path, open_catalog
 
 __all__ = [
     "CATALOG_DIR", "CATALOG_NAME", "MIGRATIONS", "SCHEMA_VERSION", "ArticleRecord", "Catalog",
-    "CatalogError", "MediaRecord", "default_catalog_path",
+    "CatalogError", "MediaRecord", "default_catalog_path", "open_catalog",
 ]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -45,12 +46,10 @@ def redacted(url: str) -> str:
 
 
 def driver_errors() -> tuple[type[Exception], ...]:
-    """The database drivers' error classes (psycopg's only when it is installed)."""
-    try:
-        import psycopg
-    except ImportError:
-        return (sqlite3.Error,)
-    return (sqlite3.Error, psycopg.Error)
+    """The database drivers' error classes: sqlite3's, and psycopg's once a PostgreSQL catalog
+    loaded it (a SQLite-only run never pays for importing it)."""
+    psycopg = sys.modules.get("psycopg")
+    return (sqlite3.Error,) if psycopg is None else (sqlite3.Error, psycopg.Error)
 
 
 def lock_key(name: str) -> int:

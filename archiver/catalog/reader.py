@@ -48,6 +48,7 @@ class CatalogReader:
         self.errors = driver_errors()
         if is_url(location):
             self.db: Sqlite | Postgres = Postgres(str(location), busy_timeout=BUSY_TIMEOUT)
+            self.errors = driver_errors()  # psycopg's too, now that it is loaded
             self.path: str | Path = self.db.where
             try:
                 version, tables = self._snapshot()

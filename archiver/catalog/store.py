@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
-from archiver.catalog.dialect import Postgres, Sqlite, connect, driver_errors, one_line
+from archiver.catalog.dialect import Postgres, Sqlite, connect, driver_errors, is_url, one_line
 from archiver.catalog.records import ArticleRecord, CatalogError, MediaRecord
 from archiver.catalog.schema import MIGRATIONS, SCHEMA_VERSION, check_version, statements
 
@@ -35,6 +35,21 @@ def default_catalog_path(output: str | Path) -> Path:
     return Path(output) / CATALOG_DIR / CATALOG_NAME
 
 
+def open_catalog(location: str | Path, *, create: bool = True, busy_timeout: float = 10.0,
+                 check: bool = False) -> Catalog:
+    """The catalog at `location`, a file path (SQLite) or a `postgresql://` URL, migrated to
+    the current schema; with `check`, also checked for damage (SQLite's `quick_check`), so a
+    command fails clearly (CatalogError, exit 2) before it starts rather than halfway."""
+    catalog = Catalog(location, create=create, busy_timeout=busy_timeout)
+    if check:
+        try:
+            catalog.check_integrity()
+        except CatalogError:
+            catalog.close()
+            raise
+    return catalog
+
+
 class Catalog:
     """A connection to one catalog (a file path or a `postgresql://` URL), migrated to the
     current schema on open."""
@@ -42,8 +57,9 @@ class Catalog:
     def __init__(self, location: str | Path, *, create: bool = True, busy_timeout: float = 10.0) -> None:
         self.busy_timeout = busy_timeout
         self.errors = driver_errors()
-        if isinstance(location, str) and location.startswith(("postgresql://", "postgres://")):
+        if is_url(location):
             self.db: Sqlite | Postgres = connect(location, busy_timeout=busy_timeout)
+            self.errors = driver_errors()  # psycopg's too, now that it is loaded
             self.path: str | Path = self.db.where
             self._open(self.db)
             return
@@ -54,7 +70,10 @@ class Catalog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise CatalogError(f"{self.path}: cannot create catalog: {exc}") from exc
-        self.db = connect(self.path, busy_timeout=busy_timeout)
+        try:
+            self.db = connect(self.path, busy_timeout=busy_timeout)
+        except self.errors as exc:
+            raise CatalogError(f"{self.path}: cannot open catalog: {one_line(exc)}") from exc
         self._open(self.db)
 
     def _open(self, db: Sqlite | Postgres) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from archiver import settings as defaults
-from archiver.catalog import Catalog, default_catalog_path
+from archiver.catalog import default_catalog_path, open_catalog
 from archiver.catalog.dialect import is_url
 from archiver.commands.errors import UsageError
 from archiver.commands.options import DEFAULT_OUTPUT as DEFAULT_OUTPUT  # imported from here too
@@ -25,7 +25,7 @@ from archiver.commands.options import (
 )
 from archiver.clock import archive_time
 from archiver.config import Source
-from archiver.disk import disk_error
+from archiver.disk import CATALOG_UNAVAILABLE, disk_error
 from archiver.lock import OutputLock, SourceLocks
 from archiver.logs import log_settings
 from archiver.plan import CrawlPlan
@@ -133,7 +133,7 @@ def execute(args: argparse.Namespace, command: str, sources: list[Source], plan:
         overrides["ARCHIVER_CATALOG"] = str(location)
         settings = build_settings(overrides, output=args.output, config=getattr(args, "config", None))
         # Corrupt, locked or too new: exit 2 before crawling.
-        with Catalog(location, busy_timeout=catalog_busy_timeout(settings)) as catalog:
+        with open_catalog(location, busy_timeout=catalog_busy_timeout(settings)) as catalog:
             catalog.check_writable()
         _check_media_settings(settings)
         _check_allowed_networks(settings)
@@ -146,7 +146,10 @@ def execute(args: argparse.Namespace, command: str, sources: list[Source], plan:
         print(line)
     for failure in (f for c in report.sources.values() for f in c["failed"]):
         print(f"failed ({failure['reason']}): {failure['url']}: {failure['message']}", file=sys.stderr)
-    if report.disk_error:
+    if report.disk_error and report.disk_error.startswith(CATALOG_UNAVAILABLE):
+        print(f"archiver: {report.disk_error}; stopped; nothing already archived was lost (run "
+              "the same command again when the database is back)", file=sys.stderr)
+    elif report.disk_error:
         print(f"archiver: cannot write to {args.output}: {report.disk_error}; stopped; nothing "
               "already archived was lost (free space or fix the folder, then run the same "
               "command again)", file=sys.stderr)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from archiver.catalog import Catalog, MediaRecord
+from archiver.catalog import MediaRecord, open_catalog
 from archiver.commands.common import (
     UsageError,
     add_crawl_options,
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     if args.retry:
         plan = CrawlPlan(mode="crawl", recheck_days=0)
         code = execute(args, NAME, [source], plan, {"ARCHIVER_MEDIA_RETRY_ONLY": True})
-    with Catalog(catalog_location(args, args.output), create=False) as catalog:
+    with open_catalog(catalog_location(args, args.output), create=False) as catalog:
         summary = catalog.media_summary(source.id)
         failed = catalog.failed_media(source.id)
     counts = "; ".join(

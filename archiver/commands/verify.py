@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from archiver.catalog import Catalog, CatalogError
+from archiver.catalog import Catalog, CatalogError, open_catalog
 from archiver.catalog.dialect import one_line
 from archiver.clock import archive_time
 from archiver.commands.common import (
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     location = catalog_location(args, output)
     with writable_lock(output, "archiver verify", location, args.sources or None):
         created = args.repair and isinstance(location, Path) and not location.exists()
-        catalog = open_catalog(location, create=args.repair)
+        catalog = _open(location, create=args.repair)
         try:
             sources = _sources(catalog, configured, args.sources, output)
             repair = (Repairer(catalog, str(output), configured, prune_orphans=args.prune_orphans, now=now)
@@ -112,19 +112,12 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-def open_catalog(location: str | Path, create: bool) -> Catalog:
-    """The catalog, checked for damage (SQLite's `quick_check`): a clear error (exit 2) here
-    rather than a failure halfway through."""
+def _open(location: str | Path, create: bool) -> Catalog:
+    """The catalog, checked for damage; a missing SQLite file is an error unless repairing."""
     if not create and isinstance(location, Path) and not location.is_file():
         raise CatalogError(f"{location}: no catalog here (run a crawl first, or `archiver verify "
                            "--repair` to build one from the files)")
-    catalog = Catalog(location, create=create)
-    try:
-        catalog.check_integrity()
-    except CatalogError:
-        catalog.close()
-        raise
-    return catalog
+    return open_catalog(location, create=create, check=True)
 
 
 def _configured(explicit: str | None) -> dict[str, Source]:

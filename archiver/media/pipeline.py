@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import sqlite3
 from collections import Counter
 from dataclasses import replace
 from io import BytesIO
@@ -350,7 +349,7 @@ class MediaFilesPipeline(FilesPipeline):
                     return  # the media stay failed in the catalog, retried by the next run
         try:
             self.catalog.update_media(self.source.id, item.article_url, records, content_hash, size)
-        except sqlite3.Error as exc:
+        except self.catalog.errors as exc:
             if (reason := disk_error(exc)) is None:
                 raise
             stop_crawl(self.crawler, reason, self.catalog.path)
