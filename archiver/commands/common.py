@@ -139,9 +139,12 @@ def writable_lock(output: str | os.PathLike[str], command: str) -> Iterator[None
 
     The probe write comes after the lock, so it never takes room from a run in progress.
     """
-    lock = OutputLock(output, command)
+    # A cluster worker already holds this source's lock in Redis (`archiver.cluster.tasks`);
+    # the folder's flock would serialise every source of the shared folder.
+    lock = None if os.environ.get("ARCHIVER_CLUSTER_LOCK") else OutputLock(output, command)
     try:
-        lock.acquire()
+        if lock is not None:
+            lock.acquire()
     except OSError as exc:  # creating `.archiver/` or the lock file failed
         raise _unwritable(output, exc) from None
     try:
@@ -151,7 +154,8 @@ def writable_lock(output: str | os.PathLike[str], command: str) -> Iterator[None
             raise _unwritable(output, exc) from None
         yield
     finally:
-        lock.release()
+        if lock is not None:
+            lock.release()
 
 
 def _unwritable(output: str | os.PathLike[str], exc: OSError) -> UsageError:
