@@ -1,0 +1,170 @@
+"""Cluster mode end to end: real redis-server, real Celery workers (separate processes), real
+crawls of replica sites through one proxy, a worker killed mid-run.
+
+The timings are shortened through the environment (visibility timeout 10 s, host lock 5 s, a
+busy host retried after 1 s) so that a dead worker's task is delivered again within seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from archiver.replica import ReplicaServer
+from cluster_sites import SAME_HOST, SOURCES, sites, sources_yaml
+from conftest import SAMPLE_NOW, clean_env, run_archiver
+from redis_server import redis_server
+
+pytest.importorskip("celery")
+
+CRAWL_SETTINGS = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
+                  "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "ARCHIVER_PROGRESS=off"]
+TIMINGS = {"ARCHIVER_VISIBILITY_TIMEOUT": "10", "ARCHIVER_HOST_LOCK_TTL": "5", "ARCHIVER_HOST_BUSY_RETRY": "1"}
+WAIT_TIMEOUT = 600
+
+
+class Cluster:
+    """Worker processes (each in its own session, so killing one kills its pool and crawls, as a
+    machine dying would) sharing `folder/output`, with a broker and a proxy."""
+
+    def __init__(self, folder: Path, broker: str, proxy: str) -> None:
+        self.folder, self.broker, self.proxy = folder, broker, proxy
+        self.workers: list[subprocess.Popen[bytes]] = []
+
+    def env(self) -> dict[str, str]:
+        return clean_env(ARCHIVER_NOW=SAMPLE_NOW, ARCHIVER_BROKER_URL=self.broker, http_proxy=self.proxy, **TIMINGS)
+
+    def start_worker(self) -> subprocess.Popen[bytes]:
+        log = open(self.folder / f"worker{len(self.workers)}.log", "wb")  # noqa: SIM115 - the worker's
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "archiver", "worker", "--concurrency", "1", "--output", "output",
+             "--config", "sources.yaml", *CRAWL_SETTINGS],
+            cwd=self.folder, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        self.workers.append(worker)
+        return worker
+
+    def archiver(self, *args: str, timeout: float = WAIT_TIMEOUT + 30) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "archiver", *args], cwd=self.folder, env=self.env(),
+                              capture_output=True, text=True, timeout=timeout)
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGTERM)
+        for worker in self.workers:
+            try:
+                worker.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()
+
+
+def files(output: Path, source: str) -> dict[str, bytes]:
+    """Every file of a source's folder (articles and media), by relative path."""
+    root = output / source
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def wait_mid_run(client, output: Path) -> str:  # noqa: ANN001 - redis.Redis
+    """The worker name of a task that is running and has written part of its source, polled."""
+    from archiver.cluster.state import snapshot
+
+    deadline = time.monotonic() + WAIT_TIMEOUT
+    while time.monotonic() < deadline:
+        for task in snapshot(client).tasks:
+            if task["state"] == "running" and task.get("worker"):
+                done = len(list((output / task["source"]).glob("*.md")))
+                if 30 <= done <= SOURCES[task["source"]][1] - 100:
+                    return task["worker"]
+        time.sleep(0.05)
+    raise AssertionError("no task was seen mid-run")
+
+
+def host_runs(log_lines: list[str], hosts: dict[str, str]) -> list[str]:
+    """The sequence of sources (by request netloc) among `hosts`, consecutive repeats merged."""
+    runs: list[str] = []
+    for line in log_lines:
+        source = hosts.get(urlsplit(line.split()[1]).netloc)
+        if source and (not runs or runs[-1] != source):
+            runs.append(source)
+    return runs
+
+
+@pytest.mark.slow
+def test_cluster_backfill_survives_a_killed_worker_and_matches_one_machine(tmp_path: Path) -> None:
+    reference, shared = tmp_path / "one-machine", tmp_path / "cluster"
+    for folder in (reference, shared):
+        folder.mkdir()
+        (folder / "sources.yaml").write_text(sources_yaml(), encoding="utf-8")
+    netlocs = {host: source for source, (host, *_) in SOURCES.items()}
+    with ReplicaServer(sites(), log_file=tmp_path / "requests.log") as server:
+        for source in SOURCES:  # the single-machine backfill, one source after the other
+            result = run_archiver(["backfill", source, *CRAWL_SETTINGS], cwd=reference, proxy=server.url)
+            assert result.returncode == 0, result.stderr[-3000:]
+        log_start = len((tmp_path / "requests.log").read_text().splitlines())
+
+        with redis_server() as redis:
+            cluster = Cluster(shared, redis.url, server.url)
+            try:
+                for _ in range(3):
+                    cluster.start_worker()
+                queued = cluster.archiver("enqueue", "backfill", "--config", "sources.yaml")
+                assert queued.returncode == 0, queued.stderr
+                assert len(queued.stdout.splitlines()) == len(SOURCES)
+
+                victim = wait_mid_run(redis.client(), shared / "output")
+                pid = int(victim.split("@")[0].removeprefix("archiver-"))
+                os.killpg(pid, signal.SIGKILL)  # the worker, its pool and its crawl
+                cluster.start_worker()
+
+                waited = cluster.archiver("cluster", "wait", "--timeout", str(WAIT_TIMEOUT))
+                assert waited.returncode == 0, (waited.stderr, cluster.archiver("cluster", "status").stdout)
+                status = json.loads(cluster.archiver("cluster", "status", "--json").stdout)
+                assert {s: c["done"] for s, c in status["sources"].items()} == dict.fromkeys(SOURCES, 1)
+                assert len(status["workers"]) == 4
+
+                backfill_log = (tmp_path / "requests.log").read_text().splitlines()[log_start:]
+                # The second crawl of an up-to-date cluster: robots.txt and the first list page.
+                crawled = cluster.archiver("enqueue", "crawl", "--config", "sources.yaml")
+                assert crawled.returncode == 0, crawled.stderr
+                assert cluster.archiver("cluster", "wait", "--timeout", str(WAIT_TIMEOUT)).returncode == 0
+                crawl_log = (tmp_path / "requests.log").read_text().splitlines()[log_start + len(backfill_log):]
+            finally:
+                cluster.stop()
+
+    for source, (_, articles, *_) in SOURCES.items():
+        mine, theirs = files(shared / "output", source), files(reference / "output", source)
+        assert sum(name.endswith(".md") for name in mine) == articles
+        assert mine.keys() == theirs.keys(), source
+        assert [n for n in mine if mine[n] != theirs[n]] == [], source
+    verify = run_archiver(["verify"], cwd=shared)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    exports = [run_archiver(["export"], cwd=folder) for folder in (shared, reference)]
+    assert all(e.returncode == 0 for e in exports)
+    assert exports[0].stdout == exports[1].stdout and exports[0].stdout.count("\n") == 1500
+
+    # The two sources of one host never crawled at the same time: their requests do not
+    # interleave (a run cut short by the kill may come back after the other one).
+    runs = host_runs(backfill_log, {h: s for h, s in netlocs.items() if s in SAME_HOST})
+    assert len(runs) <= 3 and set(runs) == set(SAME_HOST), runs
+    per_source = Counter(netlocs[urlsplit(line.split()[1]).netloc] for line in crawl_log)
+    assert per_source == dict.fromkeys(SOURCES, 2), crawl_log
+
+
+def test_enqueue_with_an_unreachable_broker_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "sources.yaml").write_text(sources_yaml(), encoding="utf-8")
+    result = run_archiver(["enqueue", "crawl"], cwd=tmp_path,
+                          ARCHIVER_BROKER_URL=f"redis+socket://{tmp_path}/no-such.sock")
+    assert result.returncode == 2
+    assert result.stderr.startswith("archiver: error: cannot reach the broker redis+socket://")
+    assert result.stderr.count("\n") == 1 and result.stdout == ""
