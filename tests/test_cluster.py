@@ -18,11 +18,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
-from archiver.replica import ReplicaServer
 from cluster_sites import SAME_HOST, SOURCES, sites, sources_yaml
 from conftest import SAMPLE_NOW, clean_env, run_archiver
 from redis_server import redis_server
+
+from archiver.replica import ReplicaServer
 
 pytest.importorskip("celery")
 
@@ -55,7 +55,7 @@ class Cluster:
 
     def archiver(self, *args: str, timeout: float = WAIT_TIMEOUT + 30) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "archiver", *args], cwd=self.folder, env=self.env(),
-                              capture_output=True, text=True, timeout=timeout)
+                              capture_output=True, text=True, timeout=timeout, check=False)
 
     def stop(self) -> None:
         for worker in self.workers:
@@ -75,7 +75,7 @@ def files(output: Path, source: str) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def wait_mid_run(client, output: Path) -> str:  # noqa: ANN001 - redis.Redis
+def wait_mid_run(client, output: Path) -> str:
     """The worker name of a task that is running and has written part of its source, polled."""
     from archiver.cluster.state import snapshot
 
