@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -168,3 +169,31 @@ def test_enqueue_with_an_unreachable_broker_is_one_line_and_exit_2(tmp_path: Pat
     assert result.returncode == 2
     assert result.stderr.startswith("archiver: error: cannot reach the broker redis+socket://")
     assert result.stderr.count("\n") == 1 and result.stdout == ""
+
+
+@pytest.mark.slow
+def test_status_and_wait_report_queued_timed_out_and_failed_tasks(tmp_path: Path) -> None:
+    one = {"delta": SOURCES["delta"]}
+    (tmp_path / "sources.yaml").write_text(sources_yaml(one), encoding="utf-8")
+    with socket.socket() as probe:  # a port nothing listens on: every request is refused
+        probe.bind(("127.0.0.1", 0))
+        dead_proxy = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    with redis_server() as redis:
+        cluster = Cluster(tmp_path, redis.url, dead_proxy)
+        try:
+            assert cluster.archiver("enqueue", "crawl").stdout.startswith("queued crawl delta (")
+            assert cluster.archiver("cluster", "status").stdout.splitlines() == [
+                "delta: queued 1, running 0, done 0, failed 0"]
+            timed_out = cluster.archiver("cluster", "wait", "--timeout", "0.2")
+            assert timed_out.returncode == 124
+            assert timed_out.stderr == "archiver: timed out: 1 task(s) still queued or running\n"
+
+            cluster.start_worker()
+            failed = cluster.archiver("cluster", "wait", "--timeout", str(WAIT_TIMEOUT))
+            assert failed.returncode == 1, failed.stderr
+            assert failed.stderr.startswith("failed: crawl delta (exit 1): delta: list pages 0,")
+            status = cluster.archiver("cluster", "status").stdout.splitlines()
+            assert status[0] == "delta: queued 0, running 0, done 0, failed 1"
+            assert status[1].startswith("worker archiver-") and status[1].endswith(" s ago")
+        finally:
+            cluster.stop()
