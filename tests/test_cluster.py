@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -197,3 +198,25 @@ def test_status_and_wait_report_queued_timed_out_and_failed_tasks(tmp_path: Path
             assert status[1].startswith("worker archiver-") and status[1].endswith(" s ago")
         finally:
             cluster.stop()
+
+
+def test_host_lock_is_all_or_nothing_and_notices_when_it_is_lost() -> None:
+    from archiver.cluster.hostlock import HostLock, host_key, source_hosts
+
+    assert source_hosts(["http://gongxue.cn/xw.htm", "http://gongxue.cn:8081/xw.htm"], ["gongxue.cn"]) == ["gongxue.cn"]
+    with redis_server() as redis:
+        client = redis.client()
+        first = HostLock(client, ["a.example", "b.example"], "task-1", ttl=0.3)
+        second = HostLock(client, ["b.example", "c.example"], "task-2", ttl=0.3)
+        assert first.acquire()
+        assert not second.acquire() and second.holder() == "task-1"
+        assert client.get(host_key("c.example")) is None  # nothing of a refused acquire is kept
+        assert 0 < client.pttl(host_key("a.example")) <= 300
+
+        lost = threading.Event()
+        first.keep_alive(lost.set)
+        client.set(host_key("a.example"), "someone-else")  # as after an expiry and a new holder
+        assert lost.wait(timeout=30)
+        first.release()  # frees only what is still its own
+        assert client.get(host_key("a.example")) == "someone-else" and client.get(host_key("b.example")) is None
+        assert second.acquire()

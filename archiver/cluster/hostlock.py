@@ -10,6 +10,7 @@ expires after its time to live, so it is never stale for longer than that.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -58,16 +59,21 @@ class HostLock:
         return True
 
     def keep_alive(self, on_lost: Callable[[], None]) -> None:
-        """Renew every third of the time to live; call `on_lost` once if a lock was lost."""
+        """Renew every third of the time to live; call `on_lost` once a lock is someone else's
+        or gone, or when no renewal has succeeded for a whole time to live (broker away)."""
         def renew() -> None:
+            renewed = time.monotonic()
             while not self._stop.wait(self.ttl_ms / 3000):
                 try:
-                    owned = all(self.client.eval(_RENEW, 1, host_key(h), self.owner, self.ttl_ms) for h in self.hosts)
-                except Exception:  # noqa: BLE001 - broker unreachable: the lock may expire
-                    owned = False
-                if not owned:
-                    on_lost()
-                    return
+                    if not all(self.client.eval(_RENEW, 1, host_key(h), self.owner, self.ttl_ms) for h in self.hosts):
+                        break
+                    renewed = time.monotonic()
+                except Exception:  # noqa: BLE001 - broker unreachable for now: the lock holds until it expires
+                    if time.monotonic() - renewed >= self.ttl_ms / 1000:
+                        break
+            else:
+                return
+            on_lost()
 
         self._thread = threading.Thread(target=renew, name="host-lock", daemon=True)
         self._thread.start()
