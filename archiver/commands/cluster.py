@@ -15,14 +15,15 @@ POLL_SECONDS = 1.0
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(NAME, help="show or wait for the cluster's tasks",
                                    description="Tasks per source and workers' heartbeats, from the broker.")
-    parser.add_argument("--broker", default=None, metavar="URL",
-                        help="Celery Redis URL (default $ARCHIVER_BROKER_URL)")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     status = actions.add_parser("status", help="queued, running, done and failed tasks per source; workers")
     status.add_argument("--json", action="store_true", help="print it as one JSON object")
     wait = actions.add_parser("wait", help="block until nothing is queued or running "
                               "(exit 0 all done, 1 some failed, 124 timed out)")
     wait.add_argument("--timeout", type=float, default=None, metavar="SECONDS")
+    for action in (status, wait):
+        action.add_argument("--broker", default=None, metavar="URL",
+                            help="Celery Redis URL (default $ARCHIVER_BROKER_URL)")
     return parser
 
 
@@ -30,7 +31,10 @@ def run(args: argparse.Namespace) -> int:
     from archiver.cluster.app import configure
     from archiver.cluster.broker import redis_client
     from archiver.cluster.settings import broker_url
+    from archiver.commands.errors import UsageError
 
+    if getattr(args, "timeout", None) is not None and args.timeout < 0:
+        raise UsageError(f"--timeout must be 0 or more seconds, got {args.timeout:g}")
     app = configure(broker_url(args.broker))
     with redis_client(app) as client:
         return _status(client, args.json) if args.action == "status" else _wait(client, args.timeout)
