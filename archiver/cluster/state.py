@@ -105,7 +105,10 @@ def snapshot(client: Any) -> Snapshot:
     if gone:
         client.zrem(TASKS, *gone)
     workers = {_text(k): float(_text(v)) for k, v in client.hgetall(WORKERS).items()}
-    return Snapshot(tasks, workers)
+    silent = [name for name, beat in workers.items() if time.time() - beat > KEEP_SECONDS]
+    if silent:  # a worker gone for a week is not coming back under that name (it holds a pid)
+        client.hdel(WORKERS, *silent)
+    return Snapshot(tasks, {name: beat for name, beat in workers.items() if name not in silent})
 
 
 def _text(value: bytes | str) -> str:
