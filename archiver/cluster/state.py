@@ -91,24 +91,35 @@ class Snapshot:
 
 
 def snapshot(client: Any) -> Snapshot:
-    """Read every task record (dropping index entries whose record expired) and heartbeat."""
+    """Every task record and every worker's heartbeat, as they are now."""
+    return Snapshot(_tasks(client), _workers(client))
+
+
+def _tasks(client: Any) -> list[dict[str, str]]:
+    """Task records in enqueue order; index entries whose record expired are dropped."""
     ids = [_text(i) for i in client.zrange(TASKS, 0, -1)]
     pipe = client.pipeline()
     for task_id in ids:
         pipe.hgetall(task_key(task_id))
     tasks, gone = [], []
     for task_id, raw in zip(ids, pipe.execute()):
-        if not raw:
+        if raw:
+            tasks.append({"id": task_id, **{_text(k): _text(v) for k, v in raw.items()}})
+        else:
             gone.append(task_id)
-            continue
-        tasks.append({"id": task_id, **{_text(k): _text(v) for k, v in raw.items()}})
     if gone:
         client.zrem(TASKS, *gone)
+    return tasks
+
+
+def _workers(client: Any) -> dict[str, float]:
+    """Last heartbeat per worker; a worker silent for a week is forgotten (names carry a pid,
+    so a restarted worker comes back under a new one)."""
     workers = {_text(k): float(_text(v)) for k, v in client.hgetall(WORKERS).items()}
     silent = [name for name, beat in workers.items() if time.time() - beat > KEEP_SECONDS]
-    if silent:  # a worker gone for a week is not coming back under that name (it holds a pid)
+    if silent:
         client.hdel(WORKERS, *silent)
-    return Snapshot(tasks, {name: beat for name, beat in workers.items() if name not in silent})
+    return {name: beat for name, beat in workers.items() if name not in silent}
 
 
 def _text(value: bytes | str) -> str:
