@@ -1,5 +1,7 @@
-"""What `archiver site build` costs: a cold build, a rebuild with nothing new, and a rebuild
-after a crawl found 20 new articles; time per step and the built site's size.
+"""What `archiver site build` costs: a cold build, a rebuild with nothing new, a rebuild after
+a crawl found 20 new articles (incremental: only the changed pages rendered, only the new ones
+indexed), and a full rebuild of that same archive (`--force`) to compare it with; time per step
+and the built site's size.
 
 `python -m bench.site [--articles 10000]` backfills the replica (with `image_links: local`, so
 the site serves its own images and attachments), then builds the site three times, each build
@@ -21,8 +23,8 @@ NEW_ARTICLES = 20
 _STEP = re.compile(r"(plan|hugo|pagefind) ([\d.]+)s")
 
 
-def build(folder: Path) -> dict:
-    measured = run_measured([sys.executable, "-m", "archiver", "site", "build", "--to", "site"], folder)
+def build(folder: Path, *extra: str) -> dict:
+    measured = run_measured([sys.executable, "-m", "archiver", "site", "build", "--to", "site", *extra], folder)
     if measured.returncode:
         raise RuntimeError(measured.stderr[-2000:])
     steps = {name: float(secs) for name, secs in _STEP.findall(measured.stdout)}
@@ -72,8 +74,10 @@ def measure(articles: int, folder: Path | None = None) -> dict:
         if crawled.returncode:
             raise RuntimeError(crawled.stderr[-2000:])
     after_new = build(folder)
+    full = build(folder, "--force")
     return {"articles": articles, "cold": cold, "unchanged": unchanged,
-            f"after_{NEW_ARTICLES}_new": after_new, "size": size, "folder": str(folder)}
+            f"after_{NEW_ARTICLES}_new": after_new, f"after_{NEW_ARTICLES}_new_full": full,
+            "size": size, "folder": str(folder)}
 
 
 def main(argv: list[str] | None = None) -> int:

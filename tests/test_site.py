@@ -4,7 +4,9 @@ every article newest first; every internal link resolving to a file."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -161,13 +163,11 @@ def test_authorbox_and_sidebar_follow_the_front_matter(built):
     assert len(recent) == 8 and all(urljoin(boxed_url, h).startswith(f"{ROOT}nefu/") for h in recent)
 
 
-def test_no_internal_link_is_broken(built):
-    """Every href and src of every built page that stays on the site names a file."""
-    public = built["public"]
-    pages = list(public.rglob("*.html"))
-    assert len(pages) > 200
-    checked = 0
-    for file in pages:
+def broken_links(public: Path) -> tuple[list[tuple[Path, str]], int]:
+    """(file, link) of every href and src of every built page that stays on the site and names
+    no file; and how many such links there are."""
+    broken, checked = [], 0
+    for file in public.rglob("*.html"):
         base = url_for(public, file)
         html = lxml.html.document_fromstring(file.read_text(encoding="utf-8"))
         for link in html.xpath("//a/@href | //img/@src | //link/@href | //script/@src | //form/@action"):
@@ -175,28 +175,83 @@ def test_no_internal_link_is_broken(built):
             if not target.startswith(ROOT):
                 assert urlsplit(target).scheme in ("http", "https"), (file, link)
                 continue
-            assert file_for(public, target.split("#")[0].split("?")[0]).is_file(), (file, link)
+            if not file_for(public, target.split("#")[0].split("?")[0]).is_file():
+                broken.append((file, link))
             checked += 1
+    return broken, checked
+
+
+def test_no_internal_link_is_broken(built):
+    public = built["public"]
+    assert len(list(public.rglob("*.html"))) > 200
+    broken, checked = broken_links(public)
+    assert not broken
     assert checked > 4000
 
 
-def test_a_rebuild_after_a_crawl_shows_the_new_articles(tmp_path):
-    """Incremental use: crawl, build; nothing new: nothing built; 3 more articles: rebuilt."""
-    sites = {"hrbeu": replica_sites(30)["hrbeu"]}
+def built_files(public: Path) -> dict[str, bytes]:
+    """Every file of a built site except the search index (its file names follow its content)."""
+    return {path.relative_to(public).as_posix(): path.read_bytes() for path in public.rglob("*")
+            if path.is_file() and not path.relative_to(public).parts[0].startswith("pagefind")}
+
+
+def indexed_urls(bundle: Path) -> set[str]:
+    """The page URLs a Pagefind bundle holds (its fragments: gzip, a signature, then JSON)."""
+    urls = set()
+    for fragment in (bundle / "fragment").iterdir():
+        data = gzip.decompress(fragment.read_bytes())
+        urls.add(json.loads(data[data.index(b"{"):])["url"])
+    return urls
+
+
+def cold_build(folder: Path) -> Path:
+    shutil.rmtree(folder / "cold", ignore_errors=True)
+    result = run_archiver(["site", "build", "--to", "cold"], cwd=folder)
+    assert result.returncode == 0, result.stderr
+    return folder / "cold" / "public"
+
+
+def test_an_incremental_rebuild_equals_a_cold_build(tmp_path):
+    """After a crawl, only the changed pages are rendered and only the new ones indexed, and
+    the site is byte for byte what a build from scratch gives (the search index aside)."""
+    sites = replica_sites(21)  # a second list page, whose items all move down
     crawl(tmp_path, sites)
     assert build(tmp_path).returncode == 0
     public = tmp_path / "site" / "public"
-    first = (public / "index.html").stat().st_mtime_ns
-    again = build(tmp_path)
-    assert again.stdout.startswith("site: up to date (30 articles from 1 sources, nothing changed"), again.stdout
-    assert (public / "index.html").stat().st_mtime_ns == first
-    sites["hrbeu"].add_articles(3)
+    assert (public / "pagefind-bundles.js").read_text() == "window.ARCHIVER_SEARCH_BUNDLES = [];\n"
+    untouched = public / "hrbeu" / hashlib.md5(sites["hrbeu"].article(0).url.encode()).hexdigest() / "index.html"
+    before = untouched.stat().st_mtime_ns
+    for site in sites.values():
+        site.add_articles(1)
     crawl(tmp_path, sites, command="crawl")
     result = build(tmp_path)
-    assert result.stdout.startswith("site: 33 articles from 1 sources, 33 pages searchable"), result.stdout
-    newest = [sites["hrbeu"].article(i).title for i in (32, 31, 30)]
-    shown = [a.text for a in lxml.html.parse(str(public / "hrbeu" / "index.html")).xpath("//a[@class='title']")]
-    assert shown[:3] == newest
+    assert result.stdout.startswith("site: 44 articles from 2 sources, 44 pages searchable, "), result.stdout
+    assert "; incremental: 2 article pages changed, 2 added to the search index; " in result.stdout
+    assert untouched.stat().st_mtime_ns == before  # not rendered again
+    assert built_files(public) == built_files(cold_build(tmp_path))
+    broken, checked = broken_links(public)
+    assert not broken and checked > 500
+    new = {article_url(s, sites[s].article(i).url)[len(ROOT) - 1:] for s in sites for i in (21,)}
+    assert indexed_urls(public / "pagefind-add-1") == new
+    assert (public / "pagefind-bundles.js").read_text() == 'window.ARCHIVER_SEARCH_BUNDLES = ["pagefind-add-1"];\n'
+    assert build(tmp_path).stdout.startswith("site: up to date (44 articles from 2 sources")
+
+    # an article rewritten (a later crawl found it edited): its pages again, and a full index
+    edited = tmp_path / "output" / "hrbeu" / f"{hashlib.md5(sites['hrbeu'].article(5).url.encode()).hexdigest()}.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n后来补充的一段话。\n", encoding="utf-8")
+    result = build(tmp_path)
+    assert "; incremental: 1 article pages changed, 0 added to the search index; " in result.stdout, result.stdout
+    assert not (public / "pagefind-add-1").exists()
+    assert not (tmp_path / "site" / "search-index" / "pagefind-add-1").exists()
+    assert "后来补充的一段话" in (public / "hrbeu" / edited.stem / "index.html").read_text(encoding="utf-8")
+    assert built_files(public) == built_files(cold_build(tmp_path))
+    assert len(indexed_urls(public / "pagefind")) == 44
+
+    # an article removed: a full build (its page and its list entries go)
+    edited.unlink()
+    result = build(tmp_path)
+    assert result.stdout.startswith("site: 43 articles from 2 sources, 43 pages searchable, "), result.stdout
+    assert "; incremental:" not in result.stdout and not (public / "hrbeu" / edited.stem).exists()
 
 
 def test_the_sites_own_layouts_override_the_theme_and_force_rebuilds(tmp_path):

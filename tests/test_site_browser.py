@@ -56,6 +56,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     sites = replica_sites(30)
     crawl(folder, sites)
     assert build(folder).returncode == 0
+    sites["hrbeu"].add_articles(2)  # an incremental build: the search merges an extra bundle
+    crawl(folder, {"hrbeu": sites["hrbeu"]}, command="crawl")
+    assert "; incremental: " in build(folder).stdout
     with hugo_default_port_taken():
         server = subprocess.Popen(
             [sys.executable, "-m", "archiver", "site", "serve", "--to", "site"], cwd=folder,
@@ -130,12 +133,15 @@ def test_home_to_article_with_images_that_load(served, browser, shots):
     browser.save_screenshot(str(shots / "article.png"))
 
 
-def test_a_chinese_search_finds_a_known_article(served, browser, shots):
+@pytest.mark.parametrize("index", [3, 31], ids=["indexed-first", "added-later"])
+def test_a_chinese_search_finds_a_known_article(served, browser, shots, index):
+    """Article 3 is in the index of the first build; 31 came with the crawl after it, and is in
+    the extra bundle of the incremental build."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
-    article = served["sites"]["hrbeu"].article(3)
+    article = served["sites"]["hrbeu"].article(index)
     browser.get(served["url"])
     box = browser.find_element(By.CSS_SELECTOR, "form.search-form input[name=q]")
     box.send_keys(article.title, Keys.ENTER)  # the home page's form opens the search page
@@ -146,4 +152,5 @@ def test_a_chinese_search_finds_a_known_article(served, browser, shots):
     assert any(link.endswith(expected) for link in links), (expected, links)
     titles = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "a.pagefind-ui__result-link")]
     assert article.title in titles
-    browser.save_screenshot(str(shots / "search.png"))
+    if index == 3:
+        browser.save_screenshot(str(shots / "search.png"))

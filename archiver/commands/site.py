@@ -29,7 +29,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     build.add_argument("--base-url", default="/",
                        help="address the site will be served at (default /: any host, the site root)")
     build.add_argument("--force", action="store_true",
-                       help="build even when nothing changed since the last build")
+                       help="a full build (every page, one search index) even when nothing or little changed")
     serve_parser = actions.add_parser("serve", help="build, then serve the site on 127.0.0.1 with Hugo's server")
     _common(serve_parser)
     serve_parser.add_argument("--port", type=int, default=None,

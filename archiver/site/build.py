@@ -8,22 +8,22 @@ of this process.
 from __future__ import annotations
 
 import os
-import re
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.config import Source
+from archiver.site import manifest, search
+from archiver.site.changes import SEGMENT, Changes, find_changes, segment_config
 from archiver.site.inventory import read_inventory
 from archiver.site.plan import plan_site
-from archiver.site.scaffold import SEARCH_INDEX, copy_search_index, tree_size, write_site
+from archiver.site.scaffold import tree_size, write_site
 from archiver.site.state import fingerprint, forget, remember, up_to_date
 from archiver.site.tools import SiteError, hugo_binary, pagefind_binary, run_tool
 
 Warn = Callable[[str], None]
-_INDEXED = re.compile(r"Indexed (\d+) pages?")
+SEGMENTS_FILE = ".archiver-segments.toml"
 
 
 @dataclass(frozen=True)
@@ -47,14 +47,16 @@ class BuildResult:
     bytes: int
     seconds: dict[str, float]
     skipped: bool = False
+    incremental: str = ""
 
     def line(self) -> str:
         if self.skipped:
             return (f"site: up to date ({self.articles} articles from {self.sources} sources, "
                     f"nothing changed since the last build); {self.seconds['plan']:.1f}s")
         steps = ", ".join(f"{name} {secs:.1f}s" for name, secs in self.seconds.items())
+        how = f"; {self.incremental}" if self.incremental else ""
         return (f"site: {self.articles} articles from {self.sources} sources, {self.indexed} "
-                f"pages searchable, {self.files} files ({self.bytes / 1048576:.1f} MiB); {steps}")
+                f"pages searchable, {self.files} files ({self.bytes / 1048576:.1f} MiB){how}; {steps}")
 
 
 def build_site(request: SiteRequest, warn: Warn) -> BuildResult:
@@ -66,34 +68,66 @@ def build_site(request: SiteRequest, warn: Warn) -> BuildResult:
     if not entries:
         raise SiteError(f"{request.output}: no article files in any source folder: nothing to show")
     site = request.site.resolve()  # Hugo reads --destination relative to --source
-    write_site(site, request.output, request.base_url, plan_site(sources, entries))
+    plan = plan_site(sources, entries)
+    write_site(site, request.output, request.base_url, plan)
     hugo, pagefind = hugo_binary(), pagefind_binary()
     current = fingerprint(site, request.output.resolve(), (hugo, pagefind))
-    seconds["plan"], clock = time.monotonic() - clock, time.monotonic()
     public = site / "public"
     if not request.force and up_to_date(site, current):
+        seconds["plan"] = time.monotonic() - clock
         files, size = tree_size(public)
         return BuildResult(len(entries), len(sources), 0, files, size, seconds, skipped=True)
+    previous = None if request.force or not (public / "index.html").is_file() else manifest.load(site)
+    now = manifest.article_states(request.output.resolve(), plan, previous)
+    frame = manifest.frame_hash(site, (hugo, pagefind), plan)
+    changes = find_changes(previous, frame, now)
     forget(site)
-    run_tool([hugo, "--source", site, "--destination", public,
-              "--cleanDestinationDir", "--logLevel", "warn"], "hugo")
+    manifest.discard(site)
+    seconds["plan"], clock = time.monotonic() - clock, time.monotonic()
+    _render(hugo, site, public, changes)
     seconds["hugo"], clock = time.monotonic() - clock, time.monotonic()
-    indexed = _index(pagefind, site, public)
+    built = manifest.Manifest(frame, now, serial=previous.serial if previous else 0)
+    _index(pagefind, site, public, changes, previous, built)
     seconds["pagefind"] = time.monotonic() - clock
+    manifest.save(site, built)
     remember(site, current)
     files, size = tree_size(public)
-    return BuildResult(len(entries), len(sources), indexed, files, size, seconds)
+    how = "" if changes.full else (
+        f"incremental: {changes.rendered()} article pages changed, "
+        f"{len(changes.added) if not changes.search_full else 0} added to the search index")
+    return BuildResult(len(entries), len(sources), built.searchable(), files, size, seconds, incremental=how)
 
 
-def _index(pagefind: Path, site: Path, public: Path) -> int:
-    """Pagefind over the built pages; the index goes beside the site (see `scaffold`). Pagefind
-    names index files by content and leaves old ones behind, so it starts from an empty folder."""
-    index = site / SEARCH_INDEX / "pagefind"
-    shutil.rmtree(index, ignore_errors=True)
-    output = run_tool([pagefind, "--site", public, "--output-path", index], "pagefind")
-    copy_search_index(site, public)
-    found = _INDEXED.search(output)
-    return int(found.group(1)) if found else 0
+def _render(hugo: Path, site: Path, public: Path, changes: Changes) -> None:
+    """Hugo: every page into a clean `public/`, or only the changed ones (a segment)."""
+    argv: list[str | os.PathLike[str]] = [hugo, "--source", site, "--destination", public, "--logLevel", "warn"]
+    if changes.full:
+        run_tool([*argv, "--cleanDestinationDir"], "hugo")
+        return
+    segments = site / SEGMENTS_FILE
+    segments.write_text(segment_config(changes), encoding="utf-8")
+    try:
+        run_tool([*argv, "--config", f"{site / 'hugo.toml'},{segments}", "--renderSegments", SEGMENT], "hugo")
+    finally:
+        segments.unlink()
+
+
+def _index(pagefind: Path, site: Path, public: Path, changes: Changes, previous: manifest.Manifest | None,
+           built: manifest.Manifest) -> None:
+    """Pagefind: the new pages into one more extra bundle when `changes` allows and their
+    pages are where their slugs say, else every page again; recorded in `built`."""
+    if previous is not None and not changes.full and not changes.search_full:
+        built.indexed, built.bundles, built.serial = previous.indexed, previous.bundles, previous.serial
+        if not changes.added:
+            return
+        pages = [public / path.split("/", 1)[0] / built.articles[path].slug / "index.html" for path in changes.added]
+        if all(page.is_file() for page in pages):
+            built.serial += 1
+            name = f"{search.MAIN}-add-{built.serial}"
+            built.bundles = [*built.bundles, {"name": name, "pages": search.index_added(pagefind, site, public, pages, name)}]
+            search.write_bundles_script(site, [bundle["name"] for bundle in built.bundles])
+            return
+    built.indexed, built.bundles = search.index_all(pagefind, site, public), []
 
 
 def serve_argv(site: Path, port: int | None) -> list[str]:

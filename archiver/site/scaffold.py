@@ -6,7 +6,8 @@ The site folder holds only what the archiver generates, and nothing of the archi
     SITE/themes/archiver/          the theme shipped in this package (kept in step with it)
     SITE/data/archive.json         order, months and names (`archiver.site.plan`)
     SITE/content/                  generated section pages: home, sources, months, search
-    SITE/search-index/pagefind/    Pagefind's index, mounted as static so `hugo server` has it
+    SITE/search-index/             Pagefind's index (`archiver.site.search`), mounted as static
+                                   so `hugo server` has it
     SITE/layouts/, SITE/static/    yours: files here override the theme's
 
 Files are rewritten only when their bytes change, so an unchanged archive leaves the site as
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 from archiver.site.plan import SITE_TITLE, SitePlan, data_json
@@ -105,14 +105,6 @@ def _remove_others(root: Path, keep: set[Path]) -> None:
             path.unlink()
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
-
-
-def copy_search_index(site: Path, public: Path) -> None:
-    """Put the fresh Pagefind index into the built site (Hugo copied the previous one)."""
-    built = public / "pagefind"
-    if built.exists():
-        shutil.rmtree(built)
-    shutil.copytree(site / SEARCH_INDEX / "pagefind", built)
 
 
 def tree_size(root: Path) -> tuple[int, int]:

@@ -1,0 +1,105 @@
+"""Which pages a build must render, from the last build's manifest and the archive now. Pure.
+
+Hugo's command line renders every page of a site on every run; its segments
+(`--renderSegments`, Hugo ≥ 0.124) render only the pages a filter names and leave the other files
+of `public/` as they are. A page must be rendered again when anything it shows changed:
+
+- an article page: its file or its data (title, URL, day); pages with `sidebar` or `authorbox`
+  show their source's newest articles and counts, so all of a changed source's boxed pages;
+- the lists: every page of a changed source's list, of the months that gained or changed an
+  article, and of the categories (pagination newest first moves every item of a list that
+  grew down by one); the home page, the month overview and the search page (totals).
+
+A build is full (everything rendered, `public/` cleaned) when there is no manifest, the frame
+(theme, configuration, names, binaries) changed, or an article file went away (its page and its
+entries in lists and in the search index must go too). The search index gets an extra Pagefind
+bundle of the new pages only, merged in the browser, unless an article changed (its old entry
+would stay in the index), or the extra bundles hold more than `EXTRA_SHARE` of the pages or
+number more than `MAX_BUNDLES`: then Pagefind indexes everything again into one bundle.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from archiver.site.manifest import ArticleState, Manifest
+
+SEGMENT = "archiver-changed"
+MAX_BUNDLES = 8
+EXTRA_SHARE = 0.10
+# Article paths Hugo's logical path keeps as they are and a glob matches literally.
+_PLAIN = re.compile(r"[a-z0-9_-]+/[a-z0-9_-]+\.md")
+_PLAIN_SOURCE = re.compile(r"[a-z0-9_-]+")
+
+
+@dataclass(frozen=True)
+class Changes:
+    """`full`: render everything (`reason` says why). Otherwise the article paths whose pages
+    change (`pages`), the sources whose list and whose boxed pages change, the months whose
+    list changes, the new articles (`added`), and whether search needs a full index."""
+
+    full: bool
+    reason: str = ""
+    pages: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    boxed_sources: tuple[str, ...] = ()
+    months: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
+    search_full: bool = False
+
+    def rendered(self) -> int:
+        return len(self.pages)
+
+
+def find_changes(previous: Manifest | None, frame: str, now: dict[str, ArticleState]) -> Changes:
+    if previous is None:
+        return Changes(full=True, reason="first build")
+    if previous.frame != frame:
+        return Changes(full=True, reason="theme, configuration, names or tools changed")
+    if set(previous.articles) - set(now):
+        return Changes(full=True, reason="articles were removed")
+    added = sorted(set(now) - set(previous.articles))
+    changed = sorted(p for p in now if p in previous.articles and previous.articles[p].page != now[p].page)
+    touched = added + changed
+    months = {now[p].month for p in touched} | {previous.articles[p].month for p in changed}
+    sources = sorted({p.split("/", 1)[0] for p in touched})
+    if not all(_PLAIN_SOURCE.fullmatch(source) for source in sources):
+        return Changes(full=True, reason="a source folder name Hugo would normalise")
+    boxed = sorted({p.split("/", 1)[0] for p, state in now.items() if state.boxed} & set(sources))
+    return Changes(full=False, pages=tuple(touched), sources=tuple(sources), boxed_sources=tuple(boxed),
+                   months=tuple(sorted(months)), added=tuple(added),
+                   search_full=bool(changed) or _compact(previous, len(added), len(now)))
+
+
+def _compact(previous: Manifest, added: int, total: int) -> bool:
+    """Whether the new pages should go into a full index rather than one more extra bundle."""
+    if not added:
+        return False
+    extra = sum(bundle["pages"] for bundle in previous.bundles) + added
+    return len(previous.bundles) + 1 > MAX_BUNDLES or extra > EXTRA_SHARE * total
+
+
+def segment_config(changes: Changes) -> str:
+    """A Hugo configuration file adding the segment `SEGMENT`: the pages `changes` names.
+    Paths are Hugo's logical paths (`/hrbeu/<name>` for `hrbeu/<name>.md`); an article whose
+    file name Hugo would normalise has all of its source's pages rendered instead."""
+    paths = {"/archive", "/search"} | {f"/{source}" for source in changes.sources}
+    paths |= {f"/archive/{month}" for month in changes.months}
+    whole = set(changes.boxed_sources)
+    for page in changes.pages:
+        if _PLAIN.fullmatch(page):
+            paths.add(f"/{page[:-3]}")
+        else:
+            whole.add(page.split("/", 1)[0])
+    lines = [f"[segments.{SEGMENT}]",
+             f"[[segments.{SEGMENT}.includes]]", 'kind = "{home,taxonomy,term}"',
+             f"[[segments.{SEGMENT}.includes]]", f"path = {_glob(paths)}"]
+    if whole:
+        lines += [f"[[segments.{SEGMENT}.includes]]", 'kind = "page"', f"path = {_glob({f'/{s}/**' for s in whole})}"]
+    return "\n".join(lines) + "\n"
+
+
+def _glob(paths: set[str]) -> str:
+    return json.dumps("{" + ",".join(sorted(paths)) + "}", ensure_ascii=False)
