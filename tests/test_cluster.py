@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -32,6 +33,8 @@ CRAWL_SETTINGS = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
                   "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "ARCHIVER_PROGRESS=off"]
 TIMINGS = {"ARCHIVER_VISIBILITY_TIMEOUT": "10", "ARCHIVER_HOST_LOCK_TTL": "5", "ARCHIVER_HOST_BUSY_RETRY": "1"}
 WAIT_TIMEOUT = 600
+ATTACHMENT_SUFFIX = re.compile(r"-[0-9a-f]{8}(\.\w+)$")
+EXPORTED_ATTACHMENT_SUFFIX = re.compile(r'(/files/[^"/]*?)-[0-9a-f]{8}(\.\w+")')
 
 
 class Cluster:
@@ -75,6 +78,17 @@ def files(output: Path, source: str) -> dict[str, bytes]:
     """Every file of a source's folder (articles and media), by relative path."""
     root = output / source
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def unsuffixed(found: dict[str, bytes]) -> list[tuple[str, bytes]]:
+    """Files with an attachment's collision suffix taken out of its name."""
+    return sorted((ATTACHMENT_SUFFIX.sub(r"\1", name) if name.startswith("files/") else name, data)
+                  for name, data in found.items())
+
+
+def unsuffixed_paths(export: str) -> str:
+    """An export with the attachments' collision suffixes taken out of their paths."""
+    return EXPORTED_ATTACHMENT_SUFFIX.sub(r"\1\2", export)
 
 
 def wait_mid_run(client, output: Path) -> str:
@@ -144,16 +158,19 @@ def test_cluster_backfill_survives_a_killed_worker_and_matches_one_machine(tmp_p
             finally:
                 cluster.stop()
 
+    # Byte for byte, but for one thing that is not the cluster's: of two different attachments
+    # with one name, the first downloaded gets the plain name and the other a "-<sha256[:8]>"
+    # suffix, and concurrent downloads (one machine's too) decide which is first (test_chaos).
     for source, (_, articles, *_) in SOURCES.items():
         mine, theirs = files(shared / "output", source), files(reference / "output", source)
         assert sum(name.endswith(".md") for name in mine) == articles
-        assert mine.keys() == theirs.keys(), source
-        assert [n for n in mine if mine[n] != theirs[n]] == [], source
+        assert unsuffixed(mine) == unsuffixed(theirs), source
     verify = run_archiver(["verify"], cwd=shared)
     assert verify.returncode == 0, verify.stdout + verify.stderr
     exports = [run_archiver(["export"], cwd=folder) for folder in (shared, reference)]
     assert all(e.returncode == 0 for e in exports)
-    assert exports[0].stdout == exports[1].stdout and exports[0].stdout.count("\n") == 1500
+    assert exports[0].stdout.count("\n") == sum(articles for _, articles, *_ in SOURCES.values())
+    assert unsuffixed_paths(exports[0].stdout) == unsuffixed_paths(exports[1].stdout)
 
     # The two sources of one host never crawled at the same time: their requests do not
     # interleave (a run cut short by the kill may come back after the other one).
