@@ -38,13 +38,14 @@ class PgServer:
         """A libpq URL with the socket folder as `host=` (the form users give for a local socket)."""
         return f"postgresql://{SYSTEM_USER}@/{database}?host={self.folder}&port={self.port}"
 
-    def create_database(self) -> str:
-        """A new empty database (copied from template0); its URL."""
+    def create_database(self, template: str = "template0") -> str:
+        """A new database, empty (copied from template0) or a copy of `template` (which no one
+        may be connected to); its URL."""
         import psycopg
 
         name = f"test_{os.getpid()}_{next(_numbers)}"
         with psycopg.connect(self.url(), autocommit=True) as db:
-            db.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+            db.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         return self.url(name)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -150,7 +150,8 @@ class Postgres:
         except psycopg.Error as exc:
             raise CatalogError(f"{self.where}: cannot connect to the catalog: {one_line(exc)}") from None
         # A write waits this long for a row another worker holds, as SQLite's busy timeout.
-        self.db.execute(f"SET lock_timeout = {int(busy_timeout * 1000)}")
+        # (at least 1 ms: PostgreSQL reads 0 as "wait for ever", SQLite as "do not wait").
+        self.db.execute(f"SET lock_timeout = {max(1, int(busy_timeout * 1000))}")
 
     def prepare_for_writing(self) -> None:
         pass  # durability and foreign keys are the server's defaults
@@ -204,15 +205,13 @@ class Postgres:
 
         return isinstance(exc, (psycopg.errors.LockNotAvailable, psycopg.errors.QueryCanceled))
 
-    def try_lock(self, name: str) -> bool:
-        """Take the advisory lock `name` for this connection's life (or until `unlock`), unless
-        another session holds it. The server drops it when the session ends, even when the
-        holder's machine dies: no stale lock."""
-        row = self.db.execute("SELECT pg_try_advisory_lock(%s)", (lock_key(name),)).fetchone()
+    def try_lock(self, name: str, shared: bool = False) -> bool:
+        """Take the advisory lock `name` (exclusive, or `shared` with other shared holders) for
+        this connection's life, unless another session holds it in a conflicting mode. The
+        server drops it when the session ends, even when the holder's machine dies."""
+        function = "pg_try_advisory_lock_shared" if shared else "pg_try_advisory_lock"
+        row = self.db.execute(f"SELECT {function}(%s)", (lock_key(name),)).fetchone()
         return bool(row[0])
-
-    def unlock(self, name: str) -> None:
-        self.db.execute("SELECT pg_advisory_unlock(%s)", (lock_key(name),))
 
     def close(self) -> None:
         self.db.close()

@@ -284,6 +284,61 @@ class Catalog:
             "SELECT count(*) FROM articles WHERE source = ?", (source,)
         ).fetchone()[0]
 
+    def sources(self) -> list[str]:
+        """Sources that have at least one article."""
+        return [r[0] for r in self.db.execute("SELECT DISTINCT source FROM articles ORDER BY source")]
+
+    # -- verify and repair
+
+    def article_rows(self, source: str) -> list[tuple[int, str, str, str, int]]:
+        """The source's articles as (row id, url, path, content hash, bytes), by path: what
+        `archiver verify` checks against the files."""
+        return [tuple(r) for r in self.db.execute(  # type: ignore[misc]
+            "SELECT id, url, path, content_hash, bytes FROM articles WHERE source = ? ORDER BY path",
+            (source,))]
+
+    def media_files(self, source: str) -> list[tuple[str, str | None, int | None, str]]:
+        """The source's media rows that have a file, as (local path, sha256, bytes, state), by
+        path (rows sharing a file are adjacent)."""
+        return [tuple(r) for r in self.db.execute(  # type: ignore[misc]
+            "SELECT m.local_path, m.sha256, m.bytes, m.state FROM media m "
+            "JOIN articles a ON a.id = m.article_id "
+            "WHERE a.source = ? AND m.local_path IS NOT NULL ORDER BY m.local_path",
+            (source,))]
+
+    def set_file_facts(self, article_id: int, content_hash: str, size: int) -> None:
+        """Trust the file: record its hash and size in the article's row."""
+        with self.transaction():
+            self.db.execute("UPDATE articles SET content_hash = ?, bytes = ? WHERE id = ?",
+                            (content_hash, size, article_id))
+
+    def forget_article(self, article_id: int) -> None:
+        """Delete an article's row (its media rows go with it)."""
+        with self.transaction():
+            self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+
+    def fail_media_file(self, source: str, path: str, error: str,
+                        keep: tuple[str, int] | None = None) -> tuple[int, int]:
+        """Mark the source's done media rows of the file at `path` failed, due for a new
+        download (except those matching `keep`, the file's actual sha256 and size); the number
+        marked, and how many done rows (of any source) still use the file."""
+        with self.transaction():
+            query = (
+                "UPDATE media SET state = 'failed', local_path = NULL, sha256 = NULL, bytes = NULL, "
+                "content_type = NULL, attempts = 0, next_attempt = NULL, last_error = ? "
+                "WHERE state = 'done' AND local_path = ? "
+                "AND article_id IN (SELECT id FROM articles WHERE source = ?)"
+            )
+            params: list[Any] = [error, path, source]
+            if keep is not None:
+                query += " AND NOT (sha256 = ? AND (bytes IS NULL OR bytes = ?))"
+                params += list(keep)
+            failed = self.db.execute(query, params).rowcount
+            still_used = self.db.execute(
+                "SELECT count(*) FROM media WHERE state = 'done' AND local_path = ?", (path,)
+            ).fetchone()[0]
+        return int(failed), int(still_used)
+
     # -- failures
 
     def record_failure(self, source: str, url: str, reason: str, message: str, when: str) -> None:
@@ -329,6 +384,11 @@ class Catalog:
                 "UPDATE runs SET finished = ?, status = ?, counts = ? WHERE id = ?",
                 (finished, status, json.dumps(counts, sort_keys=True), run_id),
             )
+
+    def rename_run(self, run_id: int, command: str) -> None:
+        """Record the run as the command it really is (a rebuild runs the crawl's spider)."""
+        with self.transaction():
+            self.db.execute("UPDATE runs SET command = ? WHERE id = ?", (command, run_id))
 
     def runs(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.db.execute("SELECT * FROM runs ORDER BY id")]
