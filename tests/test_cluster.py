@@ -1,5 +1,5 @@
-"""Cluster mode end to end: real redis-server, real Celery workers (separate processes), real
-crawls of replica sites through one proxy, a worker killed mid-run.
+"""Cluster mode end to end: real redis-server, real Celery workers (separate processes), a real
+PostgreSQL catalog, real crawls of replica sites through one proxy, a worker killed mid-run.
 
 The timings are shortened through the environment (visibility timeout 10 s, host lock 5 s, a
 busy host retried after 1 s) so that a dead worker's task is delivered again within seconds.
@@ -41,12 +41,14 @@ class Cluster:
     """Worker processes (each in its own session, so killing one kills its pool and crawls, as a
     machine dying would) sharing `folder/output`, with a broker and a proxy."""
 
-    def __init__(self, folder: Path, broker: str, proxy: str) -> None:
+    def __init__(self, folder: Path, broker: str, proxy: str, catalog_url: str | None = None) -> None:
         self.folder, self.broker, self.proxy = folder, broker, proxy
+        self.catalog = {"ARCHIVER_CATALOG_URL": catalog_url} if catalog_url else {}
         self.workers: list[subprocess.Popen[bytes]] = []
 
     def env(self) -> dict[str, str]:
-        return clean_env(ARCHIVER_NOW=SAMPLE_NOW, ARCHIVER_BROKER_URL=self.broker, http_proxy=self.proxy, **TIMINGS)
+        return clean_env(ARCHIVER_NOW=SAMPLE_NOW, ARCHIVER_BROKER_URL=self.broker, http_proxy=self.proxy,
+                         **TIMINGS, **self.catalog)
 
     def start_worker(self) -> subprocess.Popen[bytes]:
         log = open(self.folder / f"worker{len(self.workers)}.log", "wb")  # noqa: SIM115 - the worker's
@@ -117,7 +119,8 @@ def host_runs(log_lines: list[str], hosts: dict[str, str]) -> list[str]:
 
 
 @pytest.mark.slow
-def test_cluster_backfill_survives_a_killed_worker_and_matches_one_machine(tmp_path: Path) -> None:
+def test_cluster_backfill_survives_a_killed_worker_and_matches_one_machine(tmp_path: Path, pg_url: str) -> None:
+    """The cluster's catalog is PostgreSQL; the one machine's is SQLite."""
     reference, shared = tmp_path / "one-machine", tmp_path / "cluster"
     for folder in (reference, shared):
         folder.mkdir()
@@ -130,7 +133,7 @@ def test_cluster_backfill_survives_a_killed_worker_and_matches_one_machine(tmp_p
         log_start = len((tmp_path / "requests.log").read_text().splitlines())
 
         with redis_server() as redis:
-            cluster = Cluster(shared, redis.url, server.url)
+            cluster = Cluster(shared, redis.url, server.url, catalog_url=pg_url)
             try:
                 for _ in range(3):
                     cluster.start_worker()
@@ -165,9 +168,10 @@ def test_cluster_backfill_survives_a_killed_worker_and_matches_one_machine(tmp_p
         mine, theirs = files(shared / "output", source), files(reference / "output", source)
         assert sum(name.endswith(".md") for name in mine) == articles
         assert unsuffixed(mine) == unsuffixed(theirs), source
-    verify = run_archiver(["verify"], cwd=shared)
+    verify = run_archiver(["verify"], cwd=shared, ARCHIVER_CATALOG_URL=pg_url)
     assert verify.returncode == 0, verify.stdout + verify.stderr
-    exports = [run_archiver(["export"], cwd=folder) for folder in (shared, reference)]
+    assert not (shared / "output" / ".archiver" / "catalog.sqlite").exists()  # all in PostgreSQL
+    exports = [run_archiver(["export"], cwd=shared, ARCHIVER_CATALOG_URL=pg_url), run_archiver(["export"], cwd=reference)]
     assert all(e.returncode == 0 for e in exports)
     assert exports[0].stdout.count("\n") == sum(articles for _, articles, *_ in SOURCES.values())
     assert unsuffixed_paths(exports[0].stdout) == unsuffixed_paths(exports[1].stdout)
@@ -237,3 +241,13 @@ def test_host_lock_is_all_or_nothing_and_notices_when_it_is_lost() -> None:
         first.release()  # frees only what is still its own
         assert client.get(host_key("a.example")) == "someone-else" and client.get(host_key("b.example")) is None
         assert second.acquire()
+
+
+def test_workers_starting_together_on_a_new_postgresql_catalog_all_open_it(pg_url: str) -> None:
+    """Six processes open a new PostgreSQL catalog at once: one creates the tables, the others
+    wait on the migration lock and then find them (not "relation already exists")."""
+    opening = "import sys; from archiver.catalog import Catalog; Catalog(sys.argv[1]).close()"
+    processes = [subprocess.Popen([sys.executable, "-c", opening, pg_url], env=clean_env(),
+                                  stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    errors = [process.communicate(timeout=120)[1] for process in processes]
+    assert [e for e in errors if e] == [] and all(p.returncode == 0 for p in processes)
