@@ -81,9 +81,3 @@ def redis_server() -> Iterator[RedisServer]:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    """The broker URL of a fresh Redis server for one test."""
-    with redis_server() as server:
-        yield server.url
