@@ -42,10 +42,8 @@ from archiver.doctree import (
     Table,
     inline_text,
 )
-from archiver.urls import resolve
+from archiver.urls import IMAGE_SCHEMES, LINK_SCHEMES, absolute
 
-LINK_SCHEMES = frozenset({"http", "https", "ftp", "mailto", "tel"})
-IMAGE_SCHEMES = frozenset({"http", "https"})
 # A centred paragraph right under a photo, at most this long, is the photo's caption.
 CAPTION_MAX_CHARS = 120
 # Spans beyond this are hostile or broken markup; a wider table is treated as layout.
@@ -99,11 +97,6 @@ def clean_body(body: HtmlElement, base_url: str) -> list[Block]:
     cleaner.children(body)
     cleaner.end_paragraph()
     return cleaner.out
-
-
-def absolute_url(raw: str | None, base_url: str, schemes: frozenset[str]) -> str:
-    """`raw` resolved against the page, or "" when it is empty or its scheme is not allowed."""
-    return resolve(base_url, raw, schemes) or ""
 
 
 class _Cleaner:
@@ -244,7 +237,7 @@ class _Cleaner:
         self.boundary()
 
     def link(self, node: HtmlElement) -> None:
-        href = absolute_url(node.get("href"), self.base_url, LINK_SCHEMES)
+        href = absolute(self.base_url, node.get("href"), LINK_SCHEMES)
         if "#" in href and href.split("#", 1)[0] == self.base_url.split("#", 1)[0]:
             href = ""  # an anchor on this page: it does not exist in the archived copy
         saved, self.href = self.href, href
@@ -252,7 +245,7 @@ class _Cleaner:
         self.href = saved
 
     def image(self, node: HtmlElement) -> None:
-        src = absolute_url(node.get("src"), self.base_url, IMAGE_SCHEMES)
+        src = absolute(self.base_url, node.get("src"), IMAGE_SCHEMES)
         if not src:
             return
         if self.inline_only:  # a heading or cell holds no image: it follows the heading

@@ -1,4 +1,4 @@
-"""The archive timestamp: now, or the fixed `ARCHIVER_NOW` so runs are reproducible."""
+"""The archive timestamp: now, or the fixed `ARCHIVER_NOW` so runs are reproducible, and how it is written."""
 
 from __future__ import annotations
 
@@ -23,3 +23,9 @@ def archive_time() -> datetime:
         raise ClockError(
             f"{NOW_ENV}={fixed!r} is not a date and time like 2021-11-26 01:22:02.872027"
         ) from exc
+
+
+def format_timestamp(moment: datetime) -> str:
+    """`YYYY-MM-DD HH:MM:SS.ffffff`, always six fraction digits (str(datetime) drops zeros): the
+    article file's `date` and every time the catalog records."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")

@@ -27,7 +27,6 @@ from w3lib.encoding import (
     to_unicode,
 )
 
-from archiver.cleanup import IMAGE_SCHEMES, absolute_url
 from archiver.cms.base import Preset
 from archiver.cms.detect import resolve_preset
 from archiver.cms.generic import GenericUnavailable
@@ -36,7 +35,7 @@ from archiver.cms.viewers import DOCUMENT_ATTR, embed_documents
 from archiver.config import ArticleRules
 from archiver.dates import find_date, iter_dates
 from archiver.css import select
-from archiver.urls import resolve
+from archiver.urls import FILE_SCHEMES, IMAGE_SCHEMES, absolute, link_target
 from archiver.nodes import (
     BLOCKS,
     HEADINGS,
@@ -396,12 +395,12 @@ def extract_date(
 def extract_images(body: HtmlElement, url: str) -> list[str]:
     """Absolute http(s) URLs of the body's images, in document order.
 
-    The same rule as the Markdown's (`cleanup.absolute_url`), so the image list and the image
+    The same rule as the Markdown's (`archiver.cleanup`), so the image list and the image
     paragraphs always agree; `data:`, `javascript:` and other schemes are not images to fetch.
     """
     images = []
     for img in body.iter("img"):
-        src = absolute_url(img.get("src"), url, IMAGE_SCHEMES)
+        src = absolute(url, img.get("src"), IMAGE_SCHEMES)
         if src:
             images.append(src)
     return images
@@ -525,17 +524,13 @@ def _load_lazy_images(body: HtmlElement) -> None:
                 break
 
 
-# Attachment links kept (listed, and for http(s) downloaded): not javascript:, mailto:, data:, file:.
-ATTACHMENT_SCHEMES = frozenset({"http", "https", "ftp"})
-
-
 def _absolute(url: str, href: str | None) -> str:
+    """An attachment's address (`FILE_SCHEMES`: listed, and for http(s) downloaded)."""
     href = (href or "").strip()
-    if href.startswith("#"):
-        return ""
-    if urlsplit(url).scheme not in ("http", "https") and href and not urlsplit(href).scheme:
+    if urlsplit(url).scheme not in ("http", "https") and href and not href.startswith("#") \
+            and not urlsplit(href).scheme:
         return href  # no web address known (`archiver extract` of a file): the caller reports it
-    return resolve(url, href, ATTACHMENT_SCHEMES) or ""
+    return link_target(url, href, FILE_SCHEMES)
 
 
 def _is_file(href: str) -> bool:

@@ -25,10 +25,22 @@ from twisted.internet.error import ConnectionDone, ConnectionLost
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
-from archiver.middlewares import RedirectLoop
-from archiver.url_guard import UrlRefused
 from archiver.refusals import looks_like_login
 from archiver.warc.errors import NotInWarc
+
+
+class RedirectLoop(IgnoreRequest):
+    """A redirect back to a URL this request already went through (`archiver.middlewares`)."""
+
+
+class UrlRefused(IgnoreRequest):
+    """A request the URL policy does not allow (`archiver.url_guard`); `reason` is its code
+    (`scheme`, `internal_address`, `internal_resolved`, `offsite_redirect`)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
 
 # Download errors by what happened, for stats keys and reports (the rest: the exception's name).
 _DOWNLOAD_ERRORS: tuple[tuple[type[BaseException], str], ...] = (

@@ -28,7 +28,6 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.settings import BaseSettings
@@ -37,7 +36,7 @@ from scrapy.utils.response import response_status_message
 from scrapy.utils.url import url_is_from_any_domain
 
 from archiver.refusals import looks_like_login
-from archiver.url_guard import UrlRefused
+from archiver.failures import RedirectLoop, UrlRefused
 
 logger = logging.getLogger(__name__)
 
@@ -140,10 +139,6 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if seconds > 0:
             self.crawler.stats.inc_value("archiver/retry/waited")
             await sleep(seconds)
-
-
-class RedirectLoop(IgnoreRequest):
-    """A redirect back to a URL this request already went through."""
 
 
 def redirect_loop(redirected: Request) -> bool:

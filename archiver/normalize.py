@@ -9,6 +9,7 @@ page's HTML reaches the output.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from lxml.html import HtmlElement
 
@@ -33,7 +34,7 @@ class NormalisedArticle:
 
     url: str
     title: str
-    published: object
+    published: datetime | None
     blocks: list[Block] = field(default_factory=list)
     images: list[str] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)

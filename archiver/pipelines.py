@@ -10,7 +10,6 @@ each image, attachment and video; with `image_links: local` the file links the a
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import re
 import sqlite3
@@ -18,19 +17,17 @@ from datetime import datetime
 from pathlib import Path
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import threads
 
-from archiver.catalog import ArticleRecord, Catalog
-from archiver.clock import archive_time
-from archiver.config import Source
+from archiver.catalog import ArticleRecord, MediaRecord
 from archiver.disk import disk_error, stop_crawl, stopping
 from archiver.items import ArticleItem
-from archiver.media.found import linked_records, media_refs
-from archiver.media.links import local_links, relink
-from archiver.normalize import normalise_article
-from archiver.render import format_timestamp, render_article, urlname_for
+from archiver.media.policy import linked_records
+from archiver.prepare import outcome, prepare
+from archiver.render import urlname_for
+from archiver.run_context import RunContext, run_context
 from archiver.storage import article_path, remove_stale_temp_files, source_dir, write_atomic
 
 logger = logging.getLogger(__name__)
@@ -55,10 +52,17 @@ class MarkdownPipeline:
         return cls(crawler)
 
     def open_spider(self, spider: object = None) -> None:
-        folder = source_dir(self.output, self.crawler.spider.source.id)
+        folder = source_dir(self.output, self._context.source.id)
         removed = remove_stale_temp_files(folder)
         if removed:
             logger.info("Removed %d temporary files left by an interrupted run in %s", removed, folder)
+
+    @property
+    def _context(self) -> RunContext:
+        context = run_context(self.crawler)
+        if context is None:
+            raise NotConfigured("the Markdown pipeline runs with the news spider (archiver.run_context)")
+        return context
 
     async def process_item(self, item: object, spider: object = None) -> object:
         if not isinstance(item, ArticleItem):
@@ -66,35 +70,35 @@ class MarkdownPipeline:
         if stopping(self.crawler):
             raise DropItem(f"not written, the output folder cannot be written to: {item.article.url}",
                            log_level="DEBUG")
-        source: Source = self.crawler.spider.source
-        catalog: Catalog = self.crawler.spider.catalog
+        context = self._context
         article = item.article
-        known = catalog.article(source.id, article.url)
-        urlname = known.urlname if known else urlname_for(article.url, article.title, source.slug)
-        path = article_path(self.output, source.id, urlname)
-        now = archive_time()
-        archived = _first_archived(known, path) or item.archived or now
-        media = item.media if item.media is not None else linked_records(media_refs(article))
-        text = render_article(normalise_article(article), source, archived)
-        if source.image_links == "local":
-            text = relink(text, local_links(media))
-        data = text.encode("utf-8")
-        digest = hashlib.sha256(data).hexdigest()
-        outcome = "new" if known is None else ("updated" if digest != known.content_hash else "unchanged")
-        stamp = format_timestamp(now)
-        record = ArticleRecord(
-            source=source.id,
-            url=article.url,
-            urlname=urlname,
-            title=article.title,
-            published=article.published.isoformat() if article.published else None,
-            archived=format_timestamp(archived),
-            updated=stamp if outcome == "updated" else (known.updated if known else None),
-            checked=stamp,
-            content_hash=digest,
-            path=path.relative_to(self.output).as_posix(),
-            bytes=len(data),
-        )
+        known = context.catalog.article(context.source.id, article.url)
+        media = item.media if item.media is not None else linked_records(item.refs)
+        archived = item.archived
+        if known is None:
+            urlname = urlname_for(article.url, article.title, context.source.slug)
+            archived = _file_date(article_path(self.output, context.source.id, urlname)) or archived
+        record, data = prepare(article, known, context.source, media=media, archived=archived,
+                               now=context.clock())
+        changed = await self._store(record, data, media, known is None, article.url)
+        kind = outcome(known, record)
+        stats = self.crawler.stats
+        stats.inc_value(f"archiver/articles/{kind}")
+        stats.inc_value("archiver/images", len(article.images))
+        if changed:
+            stats.inc_value("archiver/bytes_written", len(data))
+        logger.info("Article %s: %s -> %s", kind, article.url, self.output / record.path)
+        return item
+
+    async def _store(self, record: ArticleRecord, data: bytes, media: list[MediaRecord], new: bool,
+                     url: str) -> bool:
+        """Write the file, then save its row; whether the file's bytes changed.
+
+        A refused write stops the crawl (`archiver.disk`) and drops the item; a file written for
+        an article the catalog then could not record is taken back, so both still agree.
+        """
+        catalog = self._context.catalog
+        path = self.output / record.path
         existed, refused = path.exists(), path
         try:
             # The write and its fsync run in the reactor's thread pool (the disk must not stall
@@ -112,20 +116,13 @@ class MarkdownPipeline:
                 with contextlib.suppress(OSError):
                     path.unlink(missing_ok=True)
             stop_crawl(self.crawler, reason, refused)
-            raise DropItem(f"not written ({reason}): {article.url}", log_level="DEBUG") from None
-        stats = self.crawler.stats
-        stats.inc_value(f"archiver/articles/{outcome}")
-        stats.inc_value("archiver/images", len(article.images))
-        if changed:
-            stats.inc_value("archiver/bytes_written", len(data))
-        logger.info("Article %s: %s -> %s", outcome, article.url, path)
-        return item
+            raise DropItem(f"not written ({reason}): {url}", log_level="DEBUG") from None
+        return changed
 
 
-def _first_archived(known: ArticleRecord | None, path: Path) -> datetime | None:
-    """When the article was first archived: the catalog's record, else its existing file's date."""
-    if known is not None:
-        return datetime.fromisoformat(known.archived)
+def _file_date(path: Path) -> datetime | None:
+    """The `date` of an article file the catalog does not know (a lost or replaced catalog): the
+    article keeps the date it was first archived with."""
     try:
         with path.open("rb") as handle:
             head = handle.read(4096)

@@ -10,17 +10,20 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Iterable
 from datetime import datetime
 
 import yaml
 from slugify import slugify
 
+from archiver.clock import format_timestamp
 from archiver.config import Source
 from archiver.markdown import LINE_START
-from archiver.media.links import attachment_list
+from archiver.extract import Attachment
 from archiver.normalize import Block, NormalisedArticle, escape_inline, markdown_url
 
 DIVIDER = "<!--more-->"
+ATTACHMENTS_LABEL = "附件："
 # Plain scalars that YAML 1.1 or 1.2 (PyYAML, Hugo's goccy/go-yaml) could read as numbers.
 _NUMBER_LIKE = re.compile(r"[-+.0-9][-+._0-9a-fA-FxXoOpPiInN]*")
 _NEEDS_ESCAPE = re.compile("[\\\\\"\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
@@ -55,11 +58,6 @@ def yaml_scalar(value: str) -> str:
 def _escape_char(match: re.Match[str]) -> str:
     char = match.group(0)
     return _NAMED_ESCAPES.get(char) or f"\\u{ord(char):04x}"
-
-
-def format_timestamp(moment: datetime) -> str:
-    """`YYYY-MM-DD HH:MM:SS.ffffff`, always six fraction digits (str(datetime) drops zeros)."""
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def render_front_matter(source: Source, title: str, urlname: str, archived: datetime) -> str:
@@ -141,6 +139,13 @@ def render_article(article: NormalisedArticle, source: Source, archived: datetim
     urlname = urlname_for(article.url, article.title, source.slug)
     parts = [render_front_matter(source, article.title, urlname, archived)]
     parts.append(insert_divider(article.blocks, source.summary_chars))
-    files = attachment_list(article.attachments)  # 附件, before the source link (archiver.media)
+    files = attachment_list(article.attachments)  # 附件, before the source link
     link = f"[{escape_inline(source.source_link_text)}]({markdown_url(article.url)})"
     return parts[0] + "\n\n".join(p for p in (parts[1], files, link) if p)
+
+
+def attachment_list(attachments: Iterable[Attachment]) -> str:
+    """`附件：` and one list item per attachment, `- [name](URL)`; "" when there is none. With
+    `image_links: local` the media pipeline's copies replace the URLs (`archiver.media.links`)."""
+    items = [f"- [{escape_inline(a.name)}]({markdown_url(a.href)})" for a in attachments]
+    return f"{ATTACHMENTS_LABEL}\n\n" + "\n".join(items) if items else ""

@@ -65,19 +65,11 @@ def extract_title(
     """
     if rules.title:
         return node_text(first_match(doc, (rules.title,)))
-    for name in preset.title_meta:
-        for content in meta_values(doc, name):
-            if clean_text(content):
-                return clean_text(content)
+    meta = _meta_title(doc, preset)
+    if meta:
+        return meta
     page_title = node_text(first_match(doc, ("title",)))
-    order = document_order(doc)
-    body_at = order[body]
-    candidates = []
-    for selector in preset.title:
-        for node in select(doc, selector):
-            text = node_text(node)
-            if text and order.get(node, body_at) < body_at and not contains(node, body):
-                candidates.append(text)
+    candidates = _headings_before(doc, body, preset)
     for text in candidates:
         if page_title.startswith(text):
             return text
@@ -95,6 +87,27 @@ def extract_title(
     if candidates:
         return candidates[0]
     return strip_site_suffix(page_title)
+
+
+def _meta_title(doc: HtmlElement, preset: Preset) -> str:
+    """The first non-blank value of the preset's title meta tags, or ""."""
+    for name in preset.title_meta:
+        for value in meta_values(doc, name):
+            if clean_text(value):
+                return clean_text(value)
+    return ""
+
+
+def _headings_before(doc: HtmlElement, body: HtmlElement, preset: Preset) -> list[str]:
+    """Texts of the preset's title elements that come before the body and are outside it."""
+    order = document_order(doc)
+    body_at = order[body]
+    return [
+        text
+        for selector in preset.title
+        for node in select(doc, selector)
+        if (text := node_text(node)) and order.get(node, body_at) < body_at and not contains(node, body)
+    ]
 
 
 def title_named_element(doc: HtmlElement, body: HtmlElement, page_title: str) -> str:

@@ -22,24 +22,15 @@ import logging
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import DNSLookupError
 
+from archiver.failures import UrlRefused
 from archiver.url_policy import Network, address_refusal, host_address, parse_networks, url_refusal
 
 logger = logging.getLogger(__name__)
 STATS_PREFIX = "archiver/refused/"
-
-
-class UrlRefused(IgnoreRequest):
-    """A request the URL policy does not allow; `reason` is its code (`scheme`, `internal_address`,
-    `internal_resolved`, `offsite_redirect`)."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
 
 
 class UrlPolicyMiddleware:

@@ -16,6 +16,11 @@ from urllib.parse import urljoin, urlsplit
 logger = logging.getLogger(__name__)
 
 WEB_SCHEMES = frozenset({"http", "https"})
+# Images are fetched: web only. Attachments may also be FTP files (listed, not downloaded).
+IMAGE_SCHEMES = WEB_SCHEMES
+FILE_SCHEMES = frozenset({"http", "https", "ftp"})
+# Links in an article's text: also mail and phone links, never javascript:, data: or file:.
+LINK_SCHEMES = frozenset({"http", "https", "ftp", "mailto", "tel"})
 # What browsers strip from a URL before parsing it (WHATWG URL: tab and newline anywhere, C0
 # controls and space at either end).
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
@@ -42,6 +47,20 @@ def resolve(base_url: str, raw: str | None, schemes: frozenset[str] = WEB_SCHEME
         logger.warning("Skipped a malformed URL on %s: %r (%s)", base_url, raw, exc)
         return None
     return url if scheme in schemes else None
+
+
+def absolute(base_url: str, raw: str | None, schemes: frozenset[str] = WEB_SCHEMES) -> str:
+    """`resolve` for callers that keep "" for no link (images, links in the text, players)."""
+    return resolve(base_url, raw, schemes) or ""
+
+
+def link_target(base_url: str, raw: str | None, schemes: frozenset[str] = WEB_SCHEMES) -> str:
+    """A link to follow or download: as `absolute`, except that an anchor on the same page
+    (`#top`, `#`) is no link at all (lists, pagers, attachments, document viewers)."""
+    raw = (raw or "").strip()
+    if raw.startswith("#"):
+        return ""
+    return absolute(base_url, raw, schemes)
 
 
 def _check_http(netloc: str, host: str | None, port: int | None) -> None:

@@ -31,7 +31,8 @@ from archiver.doctree import Block as Node
 from archiver.doctree import Image, Inline, Paragraph
 from archiver.markdown import render_blocks
 from archiver.normalize import NormalisedArticle
-from archiver.render import format_timestamp, render_article, urlname_for
+from archiver.clock import format_timestamp
+from archiver.render import render_article, urlname_for
 from archiver.replica import ReplicaSite
 from archiver.storage import article_path
 from bench.harness import RESULTS, SOURCES_YAML, run_measured

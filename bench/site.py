@@ -11,6 +11,7 @@ a child process (`archiver site build`, which runs Hugo and Pagefind as its own 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import shutil
@@ -49,6 +50,14 @@ def site_size(public: Path) -> dict:
     return {kind: {"files": files, "mib": round(size / 1048576, 1)} for kind, (files, size) in parts.items()}
 
 
+def site_files(public: Path) -> dict[str, str]:
+    """Path → SHA-256 of every built file outside the search index (whose names follow its
+    content, and which an incremental build keeps in several bundles)."""
+    return {path.relative_to(public).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in public.rglob("*")
+            if path.is_file() and not path.relative_to(public).parts[0].startswith("pagefind")}
+
+
 def crawled_archive(articles: int) -> Path:
     folder = fresh_folder("site")
     with (folder / "sources.yaml").open("a", encoding="utf-8") as config:
@@ -74,7 +83,9 @@ def measure(articles: int, folder: Path | None = None) -> dict:
         if crawled.returncode:
             raise RuntimeError(crawled.stderr[-2000:])
     after_new = build(folder)
+    incremental = site_files(folder / "site" / "public")
     full = build(folder, "--force")
+    full["same_files_as_incremental"] = site_files(folder / "site" / "public") == incremental
     return {"articles": articles, "cold": cold, "unchanged": unchanged,
             f"after_{NEW_ARTICLES}_new": after_new, f"after_{NEW_ARTICLES}_new_full": full,
             "size": size, "folder": str(folder)}

@@ -11,14 +11,13 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
-from parsel import Selector
+from parsel import Selector, SelectorList
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
@@ -29,20 +28,19 @@ from twisted.internet.defer import Deferred
 from twisted.internet.defer import TimeoutError as TimeoutError_
 from twisted.python.failure import Failure
 
-from archiver.catalog import Catalog, default_catalog_path
+from archiver.catalog import Catalog
 from archiver.cms.pager import is_pager_text
-from archiver.clock import archive_time
 from archiver.config import Source, load_config
 from archiver.dates import find_date
 from archiver.disk import disk_error, stop_crawl
 from archiver.extract import ExtractedArticle, ExtractionError, decode_html, extract_article, parse_html
 from archiver.items import ArticleItem, MediaRetryItem
-from archiver.media.options import MediaSettings
+from archiver.media.retries import due_retries
 from archiver.plan import CrawlPlan
 from archiver.failures import failure_message, failure_reason
 from archiver.refusals import refuse_article, refuse_extraction, refuse_response
-from archiver.render import format_timestamp
-from archiver.urls import resolve
+from archiver.run_context import RunContext
+from archiver.urls import link_target
 
 logger = logging.getLogger(__name__)
 
@@ -73,9 +71,7 @@ class NewsSpider(scrapy.Spider):
         self._source_arg = source
         self._config_arg = config
         self.plan = plan or CrawlPlan.from_spider_args(**plan_args)
-        self.source: Source
-        self.catalog: Catalog
-        self.media: MediaSettings
+        self.context: RunContext
         self.media_retry_only = False
         self.known_pages_in_a_row = 0
         self.list_pages_seen = 0
@@ -85,21 +81,27 @@ class NewsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.source = spider._resolve_source(crawler)
-        spider.allowed_domains = list(spider.source.allowed_domains)
-        spider.output = Path(crawler.settings.get("ARCHIVER_OUTPUT"))
-        catalog_path = crawler.settings.get("ARCHIVER_CATALOG") or default_catalog_path(spider.output)
-        spider.media = MediaSettings.from_settings(crawler.settings)
+        source = spider._resolve_source(crawler)
+        spider.allowed_domains = list(source.allowed_domains)
         spider.media_retry_only = crawler.settings.getbool("ARCHIVER_MEDIA_RETRY_ONLY")
-        spider.catalog = Catalog(catalog_path, busy_timeout=crawler.settings.getfloat("ARCHIVER_CATALOG_BUSY_TIMEOUT", 10.0))
+        command = "media" if spider.media_retry_only else spider.plan.mode
+        spider.context = RunContext.start(crawler, source, spider.plan, command)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         crawler.signals.connect(spider._spider_error, signal=signals.spider_error)
         crawler.signals.connect(spider._item_error, signal=signals.item_error)
-        spider.run_id = spider.catalog.start_run(
-            "media" if spider.media_retry_only else spider.plan.mode, spider.source.id,
-            format_timestamp(archive_time()),
-        )
         return spider
+
+    @property
+    def source(self) -> Source:
+        return self.context.source
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.context.catalog
+
+    @property
+    def run_id(self) -> int:
+        return self.context.run_id
 
     def _resolve_source(self, crawler: Crawler) -> Source:
         if isinstance(self._source_arg, Source):
@@ -112,7 +114,7 @@ class NewsSpider(scrapy.Spider):
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:
         stats = {k: v for k, v in self.crawler.stats.get_stats().items() if k.startswith("archiver/")}
         try:
-            self.catalog.finish_run(self.run_id, format_timestamp(archive_time()), reason, stats)
+            self.catalog.finish_run(self.run_id, self.context.stamp(), reason, stats)
         except sqlite3.Error as exc:
             if (refused := disk_error(exc)) is None:
                 raise
@@ -133,7 +135,7 @@ class NewsSpider(scrapy.Spider):
                 yield item
             await maybe_deferred_to_future(processed)
             return
-        window = self.plan.recheck_since(archive_time())
+        window = self.plan.recheck_since(self.context.clock())
         if window is not None:
             for url in self.catalog.published_since(self.source.id, window):
                 self.crawler.stats.inc_value("archiver/articles/rechecked")
@@ -142,21 +144,14 @@ class NewsSpider(scrapy.Spider):
             for url in self.catalog.failed_urls(self.source.id, self.plan.max_failed_attempts):
                 self.crawler.stats.inc_value("archiver/articles/retried")
                 yield self._article_request(url)
-            due = format_timestamp(archive_time())
-            for item in self._media_retries(due=due, max_attempts=self.media.max_attempts):
+            due = self.context.stamp()
+            for item in self._media_retries(due=due, max_attempts=self.context.media.max_attempts):
                 yield item
         for url in self.source.start_urls:
             yield Request(url, callback=self.parse_list, errback=self.list_failed)
 
     def _media_retries(self, due: str | None, max_attempts: int | None) -> list[MediaRetryItem]:
-        """Archived articles' failed media whose back-off is over (all of them: `due` None), for
-        the media pipeline to download again without fetching the articles."""
-        if not self.media.enabled:
-            return []
-        return [
-            MediaRetryItem(self.source.id, article_url, records)
-            for article_url, records in self.catalog.failed_media(self.source.id, due, max_attempts)
-        ]
+        return due_retries(self.catalog, self.source.id, self.context.media, due, max_attempts)
 
     def _when_processed(self, count: int) -> Deferred[None]:
         """Fires once `count` media retry items have left the pipelines.
@@ -185,17 +180,8 @@ class NewsSpider(scrapy.Spider):
         """Queue the page's articles this run wants, then the next (older) list page."""
         self.list_pages_seen += 1
         self.crawler.stats.inc_value("archiver/list_pages")
-        if not isinstance(response, TextResponse):
-            self._list_broken(response, "not an HTML page")
-            return
-        refusal = refuse_response(response.url, response.meta.get("redirect_urls", ()), response.body)
-        if refusal is not None:
-            self._list_failed(response.url, refusal.reason, refusal.message)
-            return
-        try:
-            page = _readable(response)
-        except ExtractionError as exc:
-            self._list_failed(response.url, exc.reason, str(exc))
+        page = self._list_page(response)
+        if page is None:
             return
         links = page.css(self.source.list_items_selector)
         if not links:
@@ -203,6 +189,34 @@ class NewsSpider(scrapy.Spider):
             return
         if self.list_pages_seen == 1:
             self._estimate_totals(page, len(links))
+        wanted, all_older = yield from self._wanted_articles(response, links)
+        if self._should_stop_paging(wanted, all_older):
+            return
+        for link in page.css(self.source.next_page_selector):
+            url = link_target(get_base_url(response), link.attrib.get("href"))
+            if url:
+                yield Request(url, callback=self.parse_list, errback=self.list_failed,
+                              meta={NEXT_PAGE: True})
+                break
+
+    def _list_page(self, response: Response) -> Selector | None:
+        """The list page parsed, or None when it is not one (counted and logged)."""
+        if not isinstance(response, TextResponse):
+            self._list_broken(response, "not an HTML page")
+            return None
+        refusal = refuse_response(response.url, response.meta.get("redirect_urls", ()), response.body)
+        if refusal is not None:
+            self._list_failed(response.url, refusal.reason, refusal.message)
+            return None
+        try:
+            return _readable(response)
+        except ExtractionError as exc:
+            self._list_failed(response.url, exc.reason, str(exc))
+            return None
+
+    def _wanted_articles(self, response: TextResponse, links: SelectorList) -> Generator[Request, None, tuple[int, bool]]:
+        """Requests for the listed articles this run wants; returns how many, and whether every
+        listed date was older than the plan's range (a backfill then stops paging)."""
         wanted = 0
         all_older = True
         for link in links:
@@ -220,15 +234,7 @@ class NewsSpider(scrapy.Spider):
                 continue
             wanted += 1
             yield self._article_request(url)
-        if self._should_stop_paging(wanted, all_older):
-            return
-        for link in page.css(self.source.next_page_selector):
-            href = (link.attrib.get("href") or "").strip()
-            url = None if href.startswith("#") else resolve(get_base_url(response), href)
-            if url:
-                yield Request(url, callback=self.parse_list, errback=self.list_failed,
-                              meta={NEXT_PAGE: True})
-                break
+        return wanted, all_older
 
     def _should_stop_paging(self, wanted: int, all_older: bool) -> bool:
         if self.plan.max_pages is not None and self.list_pages_seen >= self.plan.max_pages:
@@ -239,9 +245,8 @@ class NewsSpider(scrapy.Spider):
         return self.known_pages_in_a_row >= self.plan.stop_after_known_pages
 
     def _article_url(self, response: TextResponse, link: Selector) -> str | None:
-        href = (link.attrib.get("href") or "").strip()
-        url = None if href.startswith("#") else resolve(get_base_url(response), href)
-        if url is None:
+        url = link_target(get_base_url(response), link.attrib.get("href"))
+        if not url:
             return None
         if is_pager_text(link.xpath("string()").get() or ""):
             # A pager inside the list container: fetched as an article it would fail, and
@@ -301,7 +306,7 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("archiver/articles/out_of_range")
             return
         self.crawler.stats.inc_value("archiver/articles/extracted")
-        yield ArticleItem(source=self.source.id, article=article)
+        yield ArticleItem.read(self.source.id, article)
 
     def _spider_error(self, failure: Failure, response: Response, spider: scrapy.Spider) -> None:
         """A bug or an unforeseen page in a callback: Scrapy logs the traceback and goes on; the
@@ -363,7 +368,7 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"archiver/articles/failed/{reason}")
         try:
             self.catalog.record_failure(
-                self.source.id, url, reason, message, format_timestamp(archive_time())
+                self.source.id, url, reason, message, self.context.stamp()
             )
         except sqlite3.Error as exc:
             if (refused := disk_error(exc)) is None:

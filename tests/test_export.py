@@ -18,9 +18,9 @@ import pytest
 from archiver.dates import CHINA_TZ
 from archiver.export import FIELDS
 from archiver.extract import Attachment
-from archiver.media.links import attachment_list
+from archiver.render import attachment_list
 from archiver.replica import ReplicaServer, ReplicaSite
-from archiver.render import format_timestamp
+from archiver.clock import format_timestamp
 from conftest import FAST, HRBEU_YAML, clean_env, run_archiver
 
 SOURCE_LINK = "[转入文章首发地址]({url})"

@@ -18,7 +18,8 @@ from archiver.config import ConfigError, load_config
 from archiver.extract import Attachment, extract_article
 from archiver.media.checks import MediaError, check_download, sniff
 from archiver.media.found import MediaRef, find_players, link_players, media_refs
-from archiver.media.links import attachment_list, local_url, relink
+from archiver.media.links import local_url, relink
+from archiver.render import attachment_list
 from archiver.media.names import (
     MAX_NAME_BYTES,
     alternative_name,

@@ -221,9 +221,8 @@ def test_an_incremental_rebuild_equals_a_cold_build(tmp_path):
     assert (public / "pagefind-bundles.js").read_text() == "window.ARCHIVER_SEARCH_BUNDLES = [];\n"
     untouched = public / "hrbeu" / hashlib.md5(sites["hrbeu"].article(0).url.encode()).hexdigest() / "index.html"
     before = untouched.stat().st_mtime_ns
-    for site in sites.values():
-        site.add_articles(1)
-    crawl(tmp_path, sites, command="crawl")
+    sites["hrbeu"].add_articles(2)  # nefu's pages show sidebars with every source's month counts
+    crawl(tmp_path, {"hrbeu": sites["hrbeu"]}, command="crawl")
     result = build(tmp_path)
     assert result.stdout.startswith("site: 44 articles from 2 sources, 44 pages searchable, "), result.stdout
     assert "; incremental: 2 article pages changed, 2 added to the search index; " in result.stdout
@@ -231,7 +230,7 @@ def test_an_incremental_rebuild_equals_a_cold_build(tmp_path):
     assert built_files(public) == built_files(cold_build(tmp_path))
     broken, checked = broken_links(public)
     assert not broken and checked > 500
-    new = {article_url(s, sites[s].article(i).url)[len(ROOT) - 1:] for s in sites for i in (21,)}
+    new = {article_url("hrbeu", sites["hrbeu"].article(i).url)[len(ROOT) - 1:] for i in (21, 22)}
     assert indexed_urls(public / "pagefind-add-1") == new
     assert (public / "pagefind-bundles.js").read_text() == 'window.ARCHIVER_SEARCH_BUNDLES = ["pagefind-add-1"];\n'
     assert build(tmp_path).stdout.startswith("site: up to date (44 articles from 2 sources")
@@ -240,7 +239,7 @@ def test_an_incremental_rebuild_equals_a_cold_build(tmp_path):
     edited = tmp_path / "output" / "hrbeu" / f"{hashlib.md5(sites['hrbeu'].article(5).url.encode()).hexdigest()}.md"
     edited.write_text(edited.read_text(encoding="utf-8") + "\n后来补充的一段话。\n", encoding="utf-8")
     result = build(tmp_path)
-    assert "; incremental: 1 article pages changed, 0 added to the search index; " in result.stdout, result.stdout
+    assert "; incremental: 1 article pages changed, search index built again; " in result.stdout, result.stdout
     assert not (public / "pagefind-add-1").exists()
     assert not (tmp_path / "site" / "search-index" / "pagefind-add-1").exists()
     assert "后来补充的一段话" in (public / "hrbeu" / edited.stem / "index.html").read_text(encoding="utf-8")

@@ -25,7 +25,7 @@ def test_new_articles_render_their_pages_lists_and_months():
     now = {**BEFORE, "a/new.md": state("4", "2021-12")}
     changes = find_changes(manifest(), "frame", now)
     assert not changes.full and not changes.search_full
-    assert (changes.sources, changes.boxed_sources, changes.months) == (("a",), (), ("2021-12",))
+    assert (changes.sources, changes.boxed_sources, changes.months) == (("a",), ("b",), ("2021-12",))
     assert changes.added == changes.pages == ("a/new.md",)
     config = segment_config(changes)
     assert config == (
@@ -33,7 +33,10 @@ def test_new_articles_render_their_pages_lists_and_months():
         "[[segments.archiver-changed.includes]]\n"
         'kind = "{home,taxonomy,term}"\n'
         "[[segments.archiver-changed.includes]]\n"
-        'path = "{/a,/a/new,/archive,/archive/2021-12,/search}"\n')
+        'path = "{/a,/a/new,/archive,/archive/2021-12,/search}"\n'
+        "[[segments.archiver-changed.includes]]\n"
+        'kind = "page"\n'
+        'path = "{/b/**}"\n')  # b's boxed pages show every source's month counts
 
 
 def test_a_changed_article_in_a_boxed_source_renders_the_sources_boxed_pages_and_indexes_all():
@@ -47,7 +50,7 @@ def test_a_changed_article_in_a_boxed_source_renders_the_sources_boxed_pages_and
 
 def test_names_hugo_would_normalise_render_the_whole_source():
     changes = find_changes(manifest(), "frame", {**BEFORE, "a/Some Name.md": state("5")})
-    assert 'kind = "page"\npath = "{/a/**}"' in segment_config(changes)
+    assert 'kind = "page"\npath = "{/a/**,/b/**}"' in segment_config(changes)
     assert find_changes(manifest(), "frame", {**BEFORE, "Src/x.md": state("5")}).full
 
 

@@ -10,11 +10,12 @@ whose last link is the column's list.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from lxml.html import HtmlElement
 
 from archiver.cms.base import Preset
+from archiver.urls import resolve
 
 _WEBPLUS_ARTICLE = re.compile(r"/c(\d+)a\d+/pagem?\.(?:htm|html|psp|jsp)$")
 _CRUMB_CLASS = re.compile(r"crumb|position|location|dqwz|weizhi|lujing|daohang|path", re.IGNORECASE)
@@ -39,7 +40,7 @@ def column_list_url(doc: HtmlElement, url: str) -> str | None:
     links = [a for a in crumb.iter("a") if (a.get("href") or "").strip()
              and not a.get("href", "").startswith("javascript")
              and " ".join(a.text_content().split()) not in _HOME_TEXTS]
-    return urljoin(url, links[-1].get("href").strip()) if links else None
+    return resolve(url, links[-1].get("href")) if links else None
 
 
 def _breadcrumb(doc: HtmlElement) -> HtmlElement | None:

@@ -20,7 +20,7 @@ from lxml.html import HtmlElement
 from archiver.cms.base import Preset
 from archiver.cms.pager import Pager, is_pager_text, read_pager
 from archiver.css import select
-from archiver.urls import resolve
+from archiver.urls import link_target
 
 # Link texts of "next page" in Chinese and English pagers, most specific first.
 NEXT_TEXTS = ("下一页", "下页", "后页", "下一頁", "Next", "next")
@@ -174,10 +174,7 @@ def _css_step(node: HtmlElement) -> str:
 
 
 def _href(url: str, link: HtmlElement) -> str:
-    href = (link.get("href") or "").strip()
-    if href.startswith("#"):
-        return ""
-    return resolve(url, href) or ""
+    return link_target(url, link.get("href"))
 
 
 def _title(link: HtmlElement) -> str:

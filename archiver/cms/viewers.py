@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import lxml.html
 from lxml.html import HtmlElement
 
 from archiver.cms.base import Preset
 from archiver.css import select
+from archiver.urls import link_target
 
 # Attribute that marks the link standing for a viewer's document (its value: the name).
 DOCUMENT_ATTR = "data-archiver-document"
@@ -118,11 +119,7 @@ def _replace(node: HtmlElement, replacement: HtmlElement) -> None:
 
 
 def _absolute(url: str, href: str | None) -> str:
-    href = (href or "").strip()
-    if not href or href.startswith(("#", "javascript:", "data:")):
-        return ""
-    absolute = urljoin(url, href)
-    return absolute if urlsplit(absolute).scheme in ("http", "https") else ""
+    return link_target(url, href)
 
 
 def _file_name(href: str) -> str:

@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from archiver.media.links import ATTACHMENTS_LABEL
-from archiver.render import DIVIDER
+from archiver.render import ATTACHMENTS_LABEL, DIVIDER
 
 FENCE = "---\n"
 _CLOSING_FENCE = "\n---\n"

@@ -19,9 +19,8 @@ from urllib.parse import urlsplit
 import lxml.html
 from lxml.html import HtmlElement
 
-from archiver.catalog import MediaRecord
 from archiver.extract import ExtractedArticle
-from archiver.urls import resolve
+from archiver.urls import absolute
 
 KINDS = ("image", "attachment", "video")
 VIDEO_LABEL = "视频"
@@ -76,11 +75,6 @@ def media_refs(article: ExtractedArticle) -> list[MediaRef]:
     return refs
 
 
-def linked_records(refs: list[MediaRef]) -> list[MediaRecord]:
-    """Catalog rows for media that are only linked (downloading is off)."""
-    return [MediaRecord(r.kind, r.position, r.url, name=r.name) for r in refs]
-
-
 def find_players(body: HtmlElement, base_url: str) -> list[Player]:
     """The body's video players in document order (a `<video>`'s `<source>`s, or the `<embed>`
     fallback inside it, are one player)."""
@@ -98,9 +92,9 @@ def _player(node: HtmlElement, base_url: str) -> Player | None:
     title = " ".join((node.get("title") or "").split())
     if node.tag == "video":
         sources = [node.get("src")] + [s.get("src") for s in node.iter("source")]
-        url = next((u for u in (_absolute(s, base_url) for s in sources) if u), "")
+        url = next((u for u in (absolute(base_url, s) for s in sources) if u), "")
         return Player(node, url, title, True) if url else None
-    url = _absolute(node.get("src"), base_url)
+    url = absolute(base_url, node.get("src"))
     if not url:
         return None
     if _is_video_file(url):
@@ -109,10 +103,6 @@ def _player(node: HtmlElement, base_url: str) -> Player | None:
     if node.tag == "iframe" and any(host == h or host.endswith("." + h) for h in VIDEO_PLAYER_HOSTS):
         return Player(node, url, title, False)
     return None
-
-
-def _absolute(raw: str | None, base_url: str) -> str:
-    return resolve(base_url, raw) or ""
 
 
 def _is_video_file(url: str) -> bool:

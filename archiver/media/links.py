@@ -15,19 +15,11 @@ from collections.abc import Iterable, Mapping
 from urllib.parse import quote
 
 from archiver.catalog import MediaRecord
-from archiver.extract import Attachment
-from archiver.markdown import escape_inline, markdown_url
+from archiver.markdown import markdown_url
 
-ATTACHMENTS_LABEL = "附件："
 # A Markdown link or image destination as `archiver.markdown.markdown_url` writes it.
 _DESTINATION = re.compile(r"\]\(([^()\s]+)\)")
 _FRONT_MATTER_END = "\n---\n"
-
-
-def attachment_list(attachments: Iterable[Attachment]) -> str:
-    """`附件：` and one list item per attachment, `- [name](URL)`; "" when there is none."""
-    items = [f"- [{escape_inline(a.name)}]({markdown_url(a.href)})" for a in attachments]
-    return f"{ATTACHMENTS_LABEL}\n\n" + "\n".join(items) if items else ""
 
 
 def local_url(local_path: str) -> str:

@@ -48,18 +48,18 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from archiver.catalog import Catalog, MediaRecord
-from archiver.clock import archive_time
+from archiver.clock import format_timestamp
 from archiver.config import Source
 from archiver.disk import disk_error, stop_crawl, stopping
 from archiver.failures import failure_reason as download_failure_reason
 from archiver.items import ArticleItem, MediaRetryItem
 from archiver.media.checks import MediaError, check_download, sniff
-from archiver.media.found import MediaRef, media_refs
+from archiver.media.found import MediaRef
 from archiver.media.links import local_links, relink
 from archiver.media.names import alternative_name, attachment_name, disposition_filename, inert_name
 from archiver.media.options import MediaSettings
 from archiver.media.policy import decide, next_attempt
-from archiver.render import format_timestamp
+from archiver.run_context import RunContext, run_context
 from archiver.storage import file_digest, remove_stale_temp_files, write_atomic
 from archiver.url_guard import UrlRefused
 
@@ -124,17 +124,24 @@ class MediaFilesPipeline(FilesPipeline):
 
     @property
     def source(self) -> Source:
-        return self.crawler.spider.source  # type: ignore[union-attr]
+        return self._context.source
 
     @property
     def catalog(self) -> Catalog:
-        return self.crawler.spider.catalog  # type: ignore[union-attr]
+        return self._context.catalog
+
+    @property
+    def _context(self) -> RunContext:
+        context = run_context(self.crawler)
+        if context is None:
+            raise NotConfigured("the media pipeline runs with the news spider (archiver.run_context)")
+        return context
 
     # -- what to fetch
 
     def get_media_requests(self, item: Any, info: Any) -> list[Request]:
         if isinstance(item, ArticleItem):
-            refs, article_url, limit = media_refs(item.article), item.article.url, self.options.max_attempts
+            refs, article_url, limit = item.refs, item.article.url, self.options.max_attempts
         elif isinstance(item, MediaRetryItem):
             # Chosen by the catalog as due (or all, on demand): no back-off applies here.
             refs = [MediaRef(m.kind, m.position, m.url, m.name) for m in item.media]
@@ -142,7 +149,7 @@ class MediaFilesPipeline(FilesPipeline):
             self.crawler.stats.inc_value("archiver/media/retried", len(refs))
         else:
             return []
-        now = format_timestamp(archive_time())
+        now = self._context.stamp()
         records: list[MediaRecord] = []
         downloads: list[tuple[int, MediaRef, int, bytes]] = []
         requests = []
@@ -276,7 +283,7 @@ class MediaFilesPipeline(FilesPipeline):
         if pending is None:
             return item
         records, downloads = pending
-        now = archive_time()
+        now = self._context.clock()
         for (index, ref, attempts, fingerprint), (ok, value) in zip(downloads, results):
             shared = fingerprint in self._credited  # another article already had this download
             if ok and not shared:

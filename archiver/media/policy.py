@@ -55,3 +55,8 @@ def next_attempt(now: datetime, attempts: int, base_delay: float, max_attempts: 
     if attempts >= max_attempts:
         return None
     return now + timedelta(seconds=base_delay * BACKOFF_FACTOR ** (attempts - 1))
+
+
+def linked_records(refs: list[MediaRef]) -> list[MediaRecord]:
+    """Catalog rows for media that are only linked (downloading is off)."""
+    return [MediaRecord(r.kind, r.position, r.url, name=r.name) for r in refs]

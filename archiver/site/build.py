@@ -87,14 +87,12 @@ def build_site(request: SiteRequest, warn: Warn) -> BuildResult:
     _render(hugo, site, public, changes)
     seconds["hugo"], clock = time.monotonic() - clock, time.monotonic()
     built = manifest.Manifest(frame, now, serial=previous.serial if previous else 0)
-    _index(pagefind, site, public, changes, previous, built)
+    searched = _index(pagefind, site, public, changes, previous, built)
     seconds["pagefind"] = time.monotonic() - clock
     manifest.save(site, built)
     remember(site, current)
     files, size = tree_size(public)
-    how = "" if changes.full else (
-        f"incremental: {changes.rendered()} article pages changed, "
-        f"{len(changes.added) if not changes.search_full else 0} added to the search index")
+    how = "" if changes.full else f"incremental: {len(changes.pages)} article pages changed, {searched}"
     return BuildResult(len(entries), len(sources), built.searchable(), files, size, seconds, incremental=how)
 
 
@@ -113,21 +111,22 @@ def _render(hugo: Path, site: Path, public: Path, changes: Changes) -> None:
 
 
 def _index(pagefind: Path, site: Path, public: Path, changes: Changes, previous: manifest.Manifest | None,
-           built: manifest.Manifest) -> None:
+           built: manifest.Manifest) -> str:
     """Pagefind: the new pages into one more extra bundle when `changes` allows and their
-    pages are where their slugs say, else every page again; recorded in `built`."""
+    pages are where their slugs say, else every page again; recorded in `built`. Says which."""
     if previous is not None and not changes.full and not changes.search_full:
         built.indexed, built.bundles, built.serial = previous.indexed, previous.bundles, previous.serial
         if not changes.added:
-            return
+            return "search index unchanged"
         pages = [public / path.split("/", 1)[0] / built.articles[path].slug / "index.html" for path in changes.added]
         if all(page.is_file() for page in pages):
             built.serial += 1
             name = f"{search.MAIN}-add-{built.serial}"
             built.bundles = [*built.bundles, {"name": name, "pages": search.index_added(pagefind, site, public, pages, name)}]
             search.write_bundles_script(site, [bundle["name"] for bundle in built.bundles])
-            return
+            return f"{built.bundles[-1]['pages']} added to the search index"
     built.indexed, built.bundles = search.index_all(pagefind, site, public), []
+    return "search index built again"
 
 
 def serve_argv(site: Path, port: int | None) -> list[str]:

@@ -5,7 +5,8 @@ Hugo's command line renders every page of a site on every run; its segments
 of `public/` as they are. A page must be rendered again when anything it shows changed:
 
 - an article page: its file or its data (title, URL, day); pages with `sidebar` or `authorbox`
-  show their source's newest articles and counts, so all of a changed source's boxed pages;
+  show their source's newest articles and count and every source's month counts, so all of
+  them whenever an article came or changed;
 - the lists: every page of a changed source's list, of the months that gained or changed an
   article, and of the categories (pagination newest first moves every item of a list that
   grew down by one); the home page, the month overview and the search page (totals).
@@ -37,7 +38,7 @@ _PLAIN_SOURCE = re.compile(r"[a-z0-9_-]+")
 @dataclass(frozen=True)
 class Changes:
     """`full`: render everything (`reason` says why). Otherwise the article paths whose pages
-    change (`pages`), the sources whose list and whose boxed pages change, the months whose
+    change (`pages`), the sources whose list changes, those with boxed pages, the months whose
     list changes, the new articles (`added`), and whether search needs a full index."""
 
     full: bool
@@ -49,28 +50,41 @@ class Changes:
     added: tuple[str, ...] = ()
     search_full: bool = False
 
-    def rendered(self) -> int:
-        return len(self.pages)
-
 
 def find_changes(previous: Manifest | None, frame: str, now: dict[str, ArticleState]) -> Changes:
-    if previous is None:
-        return Changes(full=True, reason="first build")
-    if previous.frame != frame:
-        return Changes(full=True, reason="theme, configuration, names or tools changed")
-    if set(previous.articles) - set(now):
-        return Changes(full=True, reason="articles were removed")
-    added = sorted(set(now) - set(previous.articles))
-    changed = sorted(p for p in now if p in previous.articles and previous.articles[p].page != now[p].page)
+    reason = _full_build_reason(previous, frame, now)
+    if reason or previous is None:
+        return Changes(full=True, reason=reason)
+    added, changed = _added_and_changed(previous.articles, now)
     touched = added + changed
     months = {now[p].month for p in touched} | {previous.articles[p].month for p in changed}
-    sources = sorted({p.split("/", 1)[0] for p in touched})
-    if not all(_PLAIN_SOURCE.fullmatch(source) for source in sources):
-        return Changes(full=True, reason="a source folder name Hugo would normalise")
-    boxed = sorted({p.split("/", 1)[0] for p, state in now.items() if state.boxed} & set(sources))
-    return Changes(full=False, pages=tuple(touched), sources=tuple(sources), boxed_sources=tuple(boxed),
-                   months=tuple(sorted(months)), added=tuple(added),
+    boxed = {_source(p) for p, state in now.items() if state.boxed} if touched else set()
+    return Changes(full=False, pages=tuple(touched), sources=tuple(sorted({_source(p) for p in touched})),
+                   boxed_sources=tuple(sorted(boxed)), months=tuple(sorted(months)), added=tuple(added),
                    search_full=bool(changed) or _compact(previous, len(added), len(now)))
+
+
+def _full_build_reason(previous: Manifest | None, frame: str, now: dict[str, ArticleState]) -> str:
+    """Why everything must be built again; empty when an incremental build will do."""
+    if previous is None:
+        return "first build"
+    if previous.frame != frame:
+        return "theme, configuration, names or tools changed"
+    if set(previous.articles) - set(now):
+        return "articles were removed"
+    if not all(_PLAIN_SOURCE.fullmatch(_source(path)) for path in now):
+        return "a source folder name Hugo would normalise"
+    return ""
+
+
+def _added_and_changed(before: dict[str, ArticleState],
+                       now: dict[str, ArticleState]) -> tuple[list[str], list[str]]:
+    added = sorted(set(now) - set(before))
+    return added, sorted(p for p in now if p in before and before[p].page != now[p].page)
+
+
+def _source(path: str) -> str:
+    return path.split("/", 1)[0]
 
 
 def _compact(previous: Manifest, added: int, total: int) -> bool:

@@ -32,6 +32,7 @@ from archiver import __version__
 from archiver.config import WARC_MODES
 from archiver.disk import disk_error, stop_crawl
 from archiver.media.pipeline import META_KEY
+from archiver.run_context import run_context
 from archiver.storage import remove_stale_temp_files
 from archiver.warc.files import WARC_VERSION, WarcFile, new_warc_path, seal_open_files, warc_root
 from archiver.warc.http import request_head, response_head
@@ -72,7 +73,8 @@ class WarcCaptureMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
-        source = getattr(crawler.spider, "source", None)
+        context = run_context(crawler)
+        source = context.source if context is not None else None
         mode = capture_mode(getattr(source, "warc", None), crawler.settings.get("ARCHIVER_WARC"))
         if mode == "off":
             raise NotConfigured  # quietly: off is a normal choice
@@ -146,7 +148,8 @@ class WarcCaptureMiddleware:
         return warc
 
     def _warcinfo(self, filename: str) -> ArcWarcRecord:
-        source = getattr(self.crawler.spider, "source", None)
+        context = run_context(self.crawler)
+        source = context.source if context is not None else None
         info = {
             "software": f"archiver/{__version__} (Scrapy {scrapy.__version__}, warcio {version('warcio')})",
             "format": "WARC File Format 1.1",

@@ -107,10 +107,10 @@ class RebuildPipeline(MarkdownPipeline):
     async def process_item(self, item: object, spider: object = None) -> object:
         if not isinstance(item, ArticleItem):
             return await super().process_item(item)
-        known = self.crawler.spider.catalog.article(item.source, item.article.url)  # type: ignore[union-attr]
+        known = self._context.catalog.article(item.source, item.article.url)
         before = _read(self.output / known.path) if known else None
         result = await super().process_item(item)
-        after = self.crawler.spider.catalog.article(item.source, item.article.url)  # type: ignore[union-attr]
+        after = self._context.catalog.article(item.source, item.article.url)
         if known is not None and after is not None and after.content_hash != known.content_hash:
             now = _read(self.output / after.path) or ""
             changes = self.crawler.stats.get_value(CHANGES_STAT) or []
