@@ -174,7 +174,11 @@ class Postgres:
         self.db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" if read_only else "BEGIN")
 
     def schema_version(self) -> int:
-        if self.db.execute("SELECT to_regclass('schema_version')").fetchone()[0] is None:
+        # pg_tables, not to_regclass(): a name lookup goes through the backend's catalog cache,
+        # which a wait on the migration's advisory lock does not refresh, so a worker that waited
+        # there would not see the tables the one before it created ("already exists").
+        if not self.db.execute("SELECT EXISTS (SELECT 1 FROM pg_tables WHERE tablename = 'schema_version' "
+                               "AND schemaname = current_schema())").fetchone()[0]:
             return 0
         row = self.db.execute("SELECT max(version) FROM schema_version").fetchone()
         return int(row[0] or 0)

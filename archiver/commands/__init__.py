@@ -28,4 +28,7 @@ COMMANDS = (
     Command("export", "archiver.commands.export", "write the archive as a dataset: JSON Lines, CSV or Parquet"),
     Command("site", "archiver.commands.site", "build or serve the archive as a website (Hugo, Pagefind search)"),
     Command("rebuild", "archiver.commands.rebuild", "re-derive the archive from its WARC captures, offline"),
+    Command("worker", "archiver.commands.worker", "run queued crawls and backfills (cluster mode, Celery + Redis)"),
+    Command("enqueue", "archiver.commands.enqueue", "queue crawls or backfills for the cluster's workers"),
+    Command("cluster", "archiver.commands.cluster", "show (status) or wait for (wait) the cluster's tasks"),
 )

@@ -171,13 +171,18 @@ def writable_lock(output: str | os.PathLike[str], command: str, catalog: str | P
 
     The probe write comes after the lock, so it never takes room from a run in progress.
     """
-    lock: OutputLock | SourceLocks
+    lock: OutputLock | SourceLocks | None
     if catalog is not None and is_url(catalog):
         lock = SourceLocks(str(catalog), sources, command)
+    elif os.environ.get("ARCHIVER_CLUSTER_LOCK"):
+        # A cluster worker already holds this source's host lock in Redis (`archiver.cluster`);
+        # the folder's flock would serialise every source of the shared folder.
+        lock = None
     else:
         lock = OutputLock(output, command)
     try:
-        lock.acquire()
+        if lock is not None:
+            lock.acquire()
     except OSError as exc:  # creating `.archiver/` or the lock file failed
         raise _unwritable(output, exc) from None
     try:
@@ -187,7 +192,8 @@ def writable_lock(output: str | os.PathLike[str], command: str, catalog: str | P
             raise _unwritable(output, exc) from None
         yield
     finally:
-        lock.release()
+        if lock is not None:
+            lock.release()
 
 
 def _unwritable(output: str | os.PathLike[str], exc: OSError) -> UsageError:

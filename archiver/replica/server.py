@@ -25,6 +25,7 @@ from types import TracebackType
 from typing import IO, NamedTuple, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from archiver.replica.hosts import normal_host
 from archiver.replica.site import Response, Transport, not_found
 
 
@@ -72,8 +73,9 @@ class ReplicaServer:
         self._httpd = _HTTPServer(("127.0.0.1", port), self)
         self.port: int = self._httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        names = {site.host, f"127.0.0.1:{self.port}", f"localhost:{self.port}", *(host_header_names or ())}
-        self._hosts = {_normal_host(name) for name in names}
+        own = getattr(site, "hosts", None) or [site.host]  # a HostSites serves several
+        names = {*own, f"127.0.0.1:{self.port}", f"localhost:{self.port}", *(host_header_names or ())}
+        self._hosts = {normal_host(name) for name in names}
         self._lock = threading.Lock()
         self._requests: list[LoggedRequest] = []
         self._log_path = log_file
@@ -138,7 +140,12 @@ class ReplicaServer:
     # -- used by the handler
 
     def accepts_host(self, host: str) -> bool:
-        return _normal_host(host) in self._hosts
+        return normal_host(host) in self._hosts
+
+    def site_for(self, host: str | None) -> Site:
+        """The site that answers for `host` (a `HostSites` picks one of its sites)."""
+        chosen = self.site.site_for(host) if host is not None and hasattr(self.site, "site_for") else None
+        return chosen or self.site
 
     def record(self, request: LoggedRequest, url: str) -> None:
         with self._lock:
@@ -146,11 +153,6 @@ class ReplicaServer:
             if self._log is not None:
                 self._log.write(f"{request.method} {url} {request.status}\n")
                 self._log.flush()
-
-
-def _normal_host(host: str) -> str:
-    """Lower case without the default ports, so ``GongXue.cn:80`` and ``gongxue.cn`` compare equal."""
-    return host.strip().lower().removesuffix(":80").removesuffix(":443")
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -237,7 +239,8 @@ class _Handler(BaseHTTPRequestHandler):
         if host is not None and not self.server.replica.accepts_host(host):
             response = not_found()
         else:
-            response = self.server.replica.site.render(urlunsplit(("", "", parts.path, parts.query, "")))
+            site = self.server.replica.site_for(host)
+            response = site.render(urlunsplit(("", "", parts.path, parts.query, "")))
         transport = response.transport
         if transport is not None and transport.action in ("reset", "stall"):
             self.log_request(0)
