@@ -47,7 +47,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "archiver.verify", "archiver.repair", "archiver.export", "archiver.report", "archiver.site",
         "archiver.sources_edit", "archiver.warc.rebuild", "archiver.replica",
     )),
-    ("CLI", ("archiver.cli", "archiver.__main__", "archiver.commands")),
+    ("CLI", ("archiver.cli", "archiver.__main__", "archiver.commands", "archiver.cluster")),
 ]
 PACKAGES = ("archiver", "spiders")
 
