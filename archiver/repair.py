@@ -118,9 +118,8 @@ class Repairer:
 
     def _trust_file(self, finding: Finding) -> tuple[str, bool]:
         digest, size = file_digest(str(self._path(finding)))
-        with self.catalog.transaction() as db:
-            db.execute("UPDATE articles SET content_hash = ?, bytes = ? WHERE id = ?",
-                       (digest, size, finding.article_id))
+        assert finding.article_id is not None  # a hash mismatch is always about a row
+        self.catalog.set_file_facts(finding.article_id, digest, size)
         return "the catalog now has the file's hash and size (the file is kept as it is)", True
 
     def _rebuild_row(self, finding: Finding) -> tuple[str, bool]:
@@ -137,8 +136,8 @@ class Repairer:
     def _forget(self, finding: Finding, reason: str, message: str) -> None:
         """Delete the article's row (its media rows go with it) and record it as failed, so
         a `crawl` retries it; a `backfill` fetches it anyway once the catalog does not know it."""
-        with self.catalog.transaction() as db:
-            db.execute("DELETE FROM articles WHERE id = ?", (finding.article_id,))
+        assert finding.article_id is not None  # only findings about a row are forgotten
+        self.catalog.forget_article(finding.article_id)
         if finding.url is not None:
             self.catalog.record_failure(finding.source, finding.url, reason, message, self.now)
 
@@ -152,22 +151,8 @@ class Repairer:
         keep: tuple[str, int] | None = None
         if finding.kind == MEDIA_HASH:
             keep = file_digest(str(self._path(finding)))
-        with self.catalog.transaction() as db:
-            query = (
-                "UPDATE media SET state = 'failed', local_path = NULL, sha256 = NULL, bytes = NULL, "
-                "content_type = NULL, attempts = 0, next_attempt = NULL, last_error = ? "
-                "WHERE state = 'done' AND local_path = ? "
-                "AND article_id IN (SELECT id FROM articles WHERE source = ?)"
-            )
-            params: list[object] = [f"{reason}: {finding.message} (archiver verify)",
-                                    finding.path, finding.source]
-            if keep is not None:
-                query += " AND NOT (sha256 = ? AND (bytes IS NULL OR bytes = ?))"
-                params += list(keep)
-            failed = db.execute(query, params).rowcount
-            still_used = db.execute(
-                "SELECT count(*) FROM media WHERE state = 'done' AND local_path = ?", (finding.path,)
-            ).fetchone()[0]
+        failed, still_used = self.catalog.fail_media_file(
+            finding.source, finding.path, f"{reason}: {finding.message} (archiver verify)", keep)
         deleted = ""
         if finding.kind == MEDIA_HASH and not still_used:
             self._path(finding).unlink(missing_ok=True)

@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import os
 import posixpath
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from itertools import groupby
 
+from archiver.catalog import Catalog
 from archiver.export.article_file import ArticleFileError, read_article_file
 from archiver.export.front_matter import read_front_matter
 from archiver.markdown import markdown_url
@@ -136,7 +136,7 @@ class SourceReport:
                 "unresolved": self.unresolved, "orphans": self.orphans}
 
 
-def verify_source(db: sqlite3.Connection, output: str, source: str,
+def verify_source(catalog: Catalog, output: str, source: str,
                   repair: Repair | None = None) -> SourceReport:
     """Check one source's rows and files; with `repair`, apply it to each finding as found.
 
@@ -145,17 +145,17 @@ def verify_source(db: sqlite3.Connection, output: str, source: str,
     """
     report = SourceReport(source)
     if not os.path.isdir(os.path.join(output, source)):
-        count = db.execute("SELECT count(*) FROM articles WHERE source = ?", (source,)).fetchone()[0]
+        count = catalog.count(source)
         if count:  # a wrong --output, or an unmounted disk, rather than thousands of lost files
             report.articles = count
             report.add([Finding(MISSING_FOLDER, source, source,
                                 f"the catalog has {count} articles of {source} but there is no "
                                 f"folder {os.path.join(output, source)}")], repair)
         return report
-    rows, known = check_article_rows(db, output, source, report)
+    rows, known = check_article_rows(catalog, output, source, report)
     report.add(rows, repair)
     report.add(list(check_article_files(output, source, known, report)), repair)
-    media, referenced = check_media_rows(db, output, source, report)
+    media, referenced = check_media_rows(catalog, output, source, report)
     report.add(media, repair)
     report.add(list(check_media_files(output, source, referenced)), repair)
     return report
@@ -164,13 +164,12 @@ def verify_source(db: sqlite3.Connection, output: str, source: str,
 # -- 1. article rows
 
 
-def check_article_rows(db: sqlite3.Connection, output: str, source: str,
+def check_article_rows(catalog: Catalog, output: str, source: str,
                        report: SourceReport) -> tuple[list[Finding], set[str]]:
     """Findings about the source's article rows, and the (normalised) paths they refer to."""
     findings: list[Finding] = []
     known: set[str] = set()
-    query = "SELECT id, url, path, content_hash, bytes FROM articles WHERE source = ? ORDER BY path"
-    for row_id, url, raw, content_hash, size in db.execute(query, (source,)):
+    for row_id, url, raw, content_hash, size in catalog.article_rows(source):
         report.articles += 1
         path = normal_path(raw)
         if path is None:
@@ -227,19 +226,13 @@ def check_article_files(output: str, source: str, known: set[str],
 # -- 3. media rows
 
 
-def check_media_rows(db: sqlite3.Connection, output: str, source: str,
+def check_media_rows(catalog: Catalog, output: str, source: str,
                      report: SourceReport) -> tuple[list[Finding], set[str]]:
     """Findings about archived media (each file hashed once, however many rows share it), and
     every path the source's media rows refer to."""
     findings: list[Finding] = []
     referenced: set[str] = set()
-    rows = db.execute(
-        "SELECT m.local_path, m.sha256, m.bytes, m.state FROM media m "
-        "JOIN articles a ON a.id = m.article_id "
-        "WHERE a.source = ? AND m.local_path IS NOT NULL ORDER BY m.local_path",
-        (source,),
-    )
-    for raw, group in groupby(rows, key=lambda row: row[0]):
+    for raw, group in groupby(catalog.media_files(source), key=lambda row: row[0]):
         path = normal_path(raw)
         referenced.add(path or raw)
         expected = {(sha256, size) for _, sha256, size, state in group if state == "done"}

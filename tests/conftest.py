@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from archiver.replica.site import Response
+from pg_server import catalog_location, pg_server, pg_url  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from archiver.catalog import SCHEMA_VERSION, ArticleRecord, Catalog, CatalogError, MediaRecord
+from archiver.catalog import MIGRATIONS, SCHEMA_VERSION, ArticleRecord, Catalog, CatalogError, MediaRecord
+from archiver.catalog.schema import statements
 from conftest import HRBEU_YAML, run_archiver
 
 
@@ -19,20 +19,38 @@ def record(url: str = "http://a/1.htm", **changes) -> ArticleRecord:
     return ArticleRecord(**values)
 
 
-def test_new_catalog_is_at_current_schema_version(tmp_path: Path):
-    with Catalog(tmp_path / "c.sqlite") as catalog:
-        assert catalog.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-        tables = {r[0] for r in catalog.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+def test_new_catalog_is_at_current_schema_version(catalog_location: str):
+    with Catalog(catalog_location) as catalog:
+        assert catalog.schema_version() == SCHEMA_VERSION
+        tables = catalog.db.tables()
     assert {"articles", "media", "failures", "runs"} <= tables
+    with Catalog(catalog_location) as again:  # opening a current catalog migrates nothing
+        assert again.schema_version() == SCHEMA_VERSION
 
 
-def test_catalog_from_a_newer_archiver_is_refused(tmp_path: Path):
-    path = tmp_path / "c.sqlite"
-    Catalog(path).close()
-    with sqlite3.connect(path) as db:
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+def test_catalog_from_a_newer_archiver_is_refused(catalog_location: str):
+    with Catalog(catalog_location) as catalog:
+        catalog.db.set_schema_version(SCHEMA_VERSION + 1)
     with pytest.raises(CatalogError, match="newer than this archiver understands"):
-        Catalog(path)
+        Catalog(catalog_location)
+
+
+def test_a_version_1_catalog_is_migrated_forward_keeping_its_rows(catalog_location: str):
+    with Catalog(catalog_location) as catalog:  # rebuild it as version 1 left it
+        for table in ("media", "failures", "runs", "articles"):
+            catalog.db.execute(f"DROP TABLE {table}")
+        for statement in statements(MIGRATIONS[0], catalog.db.types):
+            catalog.db.execute(statement)
+        catalog.db.set_schema_version(1)
+        catalog.db.execute("INSERT INTO articles (source, url, urlname, title, archived, checked, "
+                           "content_hash, path, bytes) VALUES ('s', 'http://a/1.htm', 'u', 't', "
+                           "'a', 'c', 'h', 's/u.md', 10)")
+    with Catalog(catalog_location) as catalog:
+        assert catalog.schema_version() == SCHEMA_VERSION
+        assert catalog.article("s", "http://a/1.htm").path == "s/u.md"
+        catalog.save_article(record("http://a/2.htm"), [MediaRecord("image", 0, "http://a/i.jpg",
+                                                                    next_attempt="later")])
+        assert catalog.media("s", "http://a/2.htm")[0].next_attempt == "later"
 
 
 def test_corrupt_catalog_is_a_clear_error_with_exit_code_2(tmp_path: Path, write_sources):
@@ -48,8 +66,8 @@ def test_corrupt_catalog_is_a_clear_error_with_exit_code_2(tmp_path: Path, write
     assert "Traceback" not in result.stderr
 
 
-def test_save_replaces_media_and_clears_failure(tmp_path: Path):
-    with Catalog(tmp_path / "c.sqlite") as catalog:
+def test_save_replaces_media_and_clears_failure(catalog_location: str):
+    with Catalog(catalog_location) as catalog:
         catalog.record_failure("s", "http://a/1.htm", "http_500", "boom", "now")
         catalog.record_failure("s", "http://a/1.htm", "http_500", "boom", "later")
         assert catalog.failures()[0]["attempts"] == 2
@@ -63,17 +81,17 @@ def test_save_replaces_media_and_clears_failure(tmp_path: Path):
         assert [m.url for m in catalog.media("s", "http://a/1.htm")] == ["http://a/f.doc", "http://a/j.jpg"]
 
 
-def test_failed_transaction_leaves_nothing(tmp_path: Path):
-    with Catalog(tmp_path / "c.sqlite") as catalog:
-        with pytest.raises(sqlite3.IntegrityError):
+def test_failed_transaction_leaves_nothing(catalog_location: str):
+    with Catalog(catalog_location) as catalog:
+        with pytest.raises(catalog.errors, match="UNIQUE|unique"):
             catalog.save_article(record(), [MediaRecord("image", 0, "x"), MediaRecord("image", 0, "dup")])
         assert catalog.count() == 0
 
 
-def test_published_since_is_the_recheck_window(tmp_path: Path):
+def test_published_since_is_the_recheck_window(catalog_location: str):
     from datetime import datetime, timedelta, timezone
     china = timezone(timedelta(hours=8))
-    with Catalog(tmp_path / "c.sqlite") as catalog:
+    with Catalog(catalog_location) as catalog:
         catalog.save_article(record("http://a/old", published="2021-01-01T00:00:00+08:00"), [])
         catalog.save_article(record("http://a/new", published="2021-01-05T00:00:00+08:00"), [])
         catalog.save_article(record("http://a/none", published=None), [])

@@ -13,6 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from archiver.catalog import MIGRATIONS, Catalog, default_catalog_path
+from archiver.catalog.dialect import Sqlite
+from archiver.catalog.schema import statements
 from archiver.dates import CHINA_TZ
 from bench.export import add_article, hrbeu_source
 from conftest import run_archiver
@@ -171,7 +173,8 @@ def test_an_older_catalog_is_read_as_it_is_never_migrated(tmp_path: Path):
     output = build(tmp_path, [{"images": ["http://gongxue.cn/a.jpg"]}, {}])
     old = tmp_path / "old.sqlite"
     db = sqlite3.connect(old)
-    db.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
+    first = statements(MIGRATIONS[0], Sqlite.types)  # the first migration in the SQLite dialect
+    db.executescript(";\n".join(first) + ";\nPRAGMA user_version = 1;")
     db.execute("ATTACH DATABASE ? AS current", (str(default_catalog_path(output)),))
     db.execute("INSERT INTO articles SELECT * FROM current.articles")
     db.execute("INSERT INTO media (id, article_id, kind, position, url, name, local_path, sha256, bytes, "

@@ -36,7 +36,7 @@ def list_paths(server: ReplicaServer) -> list[str]:
     return [r.path for r in server.requests if r.path.startswith("/xw")]
 
 
-def wait_for(condition, timeout: float = 60.0, what: str = "condition") -> None:
+def wait_for(condition, timeout: float = 300.0, what: str = "condition") -> None:
     """Poll a condition on the file system (no fixed sleeps standing in for synchronisation)."""
     deadline = time.monotonic() + timeout
     while not condition():

@@ -1,6 +1,7 @@
 """`archiver verify [--repair]` on real crawls of the replica site, damaged in every way a
 crash, a disk or a person can damage an archive; then the next crawl fetches exactly what the
-repair removed, and the archive is byte-identical to a clean run."""
+repair removed, and the archive is byte-identical to a clean run. Every test runs with a SQLite
+catalog and with a PostgreSQL one (a real server, `tests/pg_server.py`)."""
 
 from __future__ import annotations
 
@@ -13,19 +14,36 @@ from urllib.parse import urlsplit
 import pytest
 
 from archiver.catalog import Catalog
-from archiver.lock import OutputLock
+from archiver.lock import OutputLock, SourceLocks
 from archiver.replica import ReplicaServer, ReplicaSite
-from conftest import FAST, HRBEU_YAML, run_archiver
+from conftest import FAST, HRBEU_YAML
+from conftest import run_archiver as run_with_env
 
 LOCAL_YAML = HRBEU_YAML + "    image_links: local\n"
 SITE = {"articles": 40, "seed": 11}
 CATALOG = Path("output") / ".archiver" / "catalog.sqlite"
+# The PostgreSQL catalog of each archive folder (folders absent here use their SQLite file).
+CATALOG_URLS: dict[Path, str] = {}
 
 
-@pytest.fixture(scope="module")
-def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def run_archiver(args: list[str], cwd: Path, **options):
+    """`archiver ARGS` in `cwd`, with that archive's catalog (ARCHIVER_CATALOG_URL when it is
+    in PostgreSQL)."""
+    if cwd in CATALOG_URLS:
+        options["ARCHIVER_CATALOG_URL"] = CATALOG_URLS[cwd]
+    return run_with_env(args, cwd=cwd, **options)
+
+
+def catalog_of(folder: Path) -> Path | str:
+    return CATALOG_URLS.get(folder, folder / CATALOG)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def clean(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The replica backfilled once, with media archived and linked locally; never modified."""
-    folder = tmp_path_factory.mktemp("clean")
+    folder = tmp_path_factory.mktemp(f"clean-{request.param}")
+    if request.param == "postgresql":
+        CATALOG_URLS[folder] = request.getfixturevalue("pg_server").create_database()
     (folder / "sources.yaml").write_text(LOCAL_YAML, encoding="utf-8")
     with ReplicaServer(ReplicaSite(**SITE)) as server:
         result = run_archiver(["backfill", "hrbeu", *FAST], cwd=folder, proxy=server.url)
@@ -34,9 +52,18 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def archive(clean: Path, tmp_path: Path) -> Path:
+def archive(request: pytest.FixtureRequest, clean: Path, tmp_path: Path) -> Path:
     """A copy of the clean archive (catalog included) to damage."""
-    return Path(shutil.copytree(clean, tmp_path / "archive"))
+    copy = Path(shutil.copytree(clean, tmp_path / "archive"))
+    if clean in CATALOG_URLS:  # a PostgreSQL database is copied by the server, from a template
+        CATALOG_URLS[copy] = request.getfixturevalue("pg_server").create_database(
+            template=CATALOG_URLS[clean].split("/")[3].split("?")[0])
+    return copy
+
+
+def sqlite_only(folder: Path) -> None:
+    if folder in CATALOG_URLS:
+        pytest.skip("about the SQLite file (PostgreSQL keeps its own files)")
 
 
 def files(folder: Path) -> dict[str, bytes]:
@@ -59,7 +86,7 @@ def kinds(document: dict) -> set[tuple[str, str]]:
 
 def catalog_media(folder: Path) -> list[dict]:
     """Every media row with its article's URL and path."""
-    with Catalog(folder / CATALOG) as catalog:
+    with Catalog(catalog_of(folder)) as catalog:
         rows = catalog.db.execute(
             "SELECT a.url AS article, a.path AS article_path, m.* FROM media m "
             "JOIN articles a ON a.id = m.article_id ORDER BY a.url, m.kind, m.position"
@@ -111,7 +138,7 @@ def test_every_damage_is_found_repaired_and_fetched_again(clean: Path, archive: 
     root = archive / "output"
 
     (root / path[a]).unlink()
-    with Catalog(archive / CATALOG) as catalog, catalog.transaction() as db:
+    with Catalog(catalog_of(archive)) as catalog, catalog.transaction() as db:
         db.execute("DELETE FROM articles WHERE url = ?", (b,))
     whole_c = (root / path[c]).read_bytes()
     (root / path[c]).write_bytes(whole_c[: len(whole_c) // 2])
@@ -153,7 +180,7 @@ def test_every_damage_is_found_repaired_and_fetched_again(clean: Path, archive: 
     assert outcomes["orphan"] == "kept (--prune-orphans deletes orphan media files)"
     assert not (root / path[c]).exists() and not (root / m2["local_path"]).exists()
     assert (root / path[d]).read_bytes() == edited_d  # an edited, whole file is trusted
-    with Catalog(archive / CATALOG) as catalog:
+    with Catalog(catalog_of(archive)) as catalog:
         rebuilt = catalog.article("hrbeu", b)
         assert catalog.article("hrbeu", a) is None and catalog.article("hrbeu", c) is None
         assert {f["url"]: f["reason"] for f in catalog.failures("hrbeu")} == {
@@ -162,7 +189,7 @@ def test_every_damage_is_found_repaired_and_fetched_again(clean: Path, archive: 
             "SELECT url, last_error, attempts, next_attempt, local_path FROM media WHERE state = 'failed'"
         ).fetchall()
         rebuilt_media = catalog.media("hrbeu", b)
-    with Catalog(clean / CATALOG) as catalog:
+    with Catalog(catalog_of(clean)) as catalog:
         original = catalog.article("hrbeu", b)
     assert original is not None and original.published is not None
     # Everything the file holds comes back; the publication date is not in it.
@@ -198,7 +225,7 @@ def test_a_damaged_file_without_row_is_deleted_and_backfilled(clean: Path, archi
     name = victim["article_path"]
     whole = (archive / "output" / name).read_bytes()
     (archive / "output" / name).write_bytes(whole[:200])  # inside the front matter
-    with Catalog(archive / CATALOG) as catalog, catalog.transaction() as db:
+    with Catalog(catalog_of(archive)) as catalog, catalog.transaction() as db:
         db.execute("DELETE FROM articles WHERE url = ?", (victim["article"],))
 
     code, found, _ = verify(archive, "--repair")
@@ -222,7 +249,7 @@ def test_a_damaged_file_without_row_is_deleted_and_backfilled(clean: Path, archi
 def test_a_row_pointing_outside_the_output_folder(archive: Path) -> None:
     outside = archive / "elsewhere.md"
     outside.write_text("not the archive's", encoding="utf-8")
-    with Catalog(archive / CATALOG) as catalog, catalog.transaction() as db:
+    with Catalog(catalog_of(archive)) as catalog, catalog.transaction() as db:
         url, path = db.execute("SELECT url, path FROM articles ORDER BY url LIMIT 1").fetchone()
         db.execute("UPDATE articles SET path = '../elsewhere.md' WHERE url = ?", (url,))
 
@@ -233,7 +260,7 @@ def test_a_row_pointing_outside_the_output_folder(archive: Path) -> None:
     assert code == 0
     assert all(f["repaired"] for f in repaired["findings"])
     assert outside.read_text(encoding="utf-8") == "not the archive's"  # never touched
-    with Catalog(archive / CATALOG) as catalog:
+    with Catalog(catalog_of(archive)) as catalog:
         assert catalog.article("hrbeu", url).path == path  # rebuilt from the real file
         assert catalog.failures("hrbeu") == []  # and no longer due for a re-fetch
     code, after, _ = verify(archive)
@@ -273,6 +300,7 @@ def test_orphans_are_kept_unless_pruned(archive: Path) -> None:
 
 
 def test_a_lost_catalog_is_rebuilt_from_the_files(clean: Path, archive: Path) -> None:
+    sqlite_only(archive)
     for part in (archive / CATALOG).parent.glob("catalog.sqlite*"):
         part.unlink()
     missing = run_archiver(["verify"], cwd=archive)
@@ -296,6 +324,7 @@ def test_a_lost_catalog_is_rebuilt_from_the_files(clean: Path, archive: Path) ->
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
 def test_a_damaged_catalog_is_a_clear_error(archive: Path, damage: str) -> None:
+    sqlite_only(archive)
     path = archive / CATALOG
     if damage == "garbage":
         path.write_bytes(b"this is not a database at all" * 100)
@@ -310,10 +339,14 @@ def test_a_damaged_catalog_is_a_clear_error(archive: Path, damage: str) -> None:
 
 
 def test_verify_waits_for_no_one_while_a_run_holds_the_folder(archive: Path) -> None:
-    with OutputLock(archive / "output", "archiver crawl (test)"):
+    if archive in CATALOG_URLS:  # the lock is the database's, per source
+        lock = SourceLocks(CATALOG_URLS[archive], ["hrbeu"], "archiver crawl (test)")
+    else:
+        lock = OutputLock(archive / "output", "archiver crawl (test)")
+    with lock:
         result = run_archiver(["verify", "--repair"], cwd=archive)
     assert result.returncode == 75
-    assert "another archiver run is using output" in result.stderr
+    assert "another archiver run is using" in result.stderr
 
 
 def test_usage_errors(archive: Path, tmp_path: Path) -> None:
@@ -335,7 +368,7 @@ def test_a_missing_source_folder_empties_nothing(archive: Path) -> None:
     assert (finding["kind"], finding["path"], finding["repaired"]) == ("missing_folder", "hrbeu", False)
     assert finding["message"] == "the catalog has 40 articles of hrbeu but there is no folder output/hrbeu"
     assert finding["outcome"].startswith("nothing done: check --output")
-    with Catalog(archive / CATALOG) as catalog:
+    with Catalog(catalog_of(archive)) as catalog:
         assert catalog.count("hrbeu") == 40 and catalog.failures() == []
     (archive / "moved").rename(archive / "output" / "hrbeu")
     code, after, _ = verify(archive)

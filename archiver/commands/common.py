@@ -13,17 +13,19 @@ from pathlib import Path
 from typing import Any
 
 from archiver.catalog import Catalog, default_catalog_path
+from archiver.catalog.dialect import is_url
 from archiver.commands.errors import UsageError
 from archiver.clock import archive_time
 from archiver.config import Source
 from archiver.disk import disk_error
-from archiver.lock import OutputLock
+from archiver.lock import OutputLock, SourceLocks
 from archiver.logs import add_log_options, log_settings
 from archiver.plan import CrawlPlan
 from archiver.report import RunReport
 from archiver.storage import probe_writable
 
 DEFAULT_OUTPUT = "output"
+CATALOG_URL_ENV = "ARCHIVER_CATALOG_URL"
 
 
 def parse_setting_overrides(pairs: Iterable[str]) -> dict[str, str]:
@@ -75,8 +77,7 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", "-o", default=DEFAULT_OUTPUT, help="archive folder (default ./output)")
     parser.add_argument("--config", "-c", default=None,
                         help="sources file (default $ARCHIVER_CONFIG or ./sources.yaml)")
-    parser.add_argument("--catalog", default=None,
-                        help="catalog file (default OUTPUT/.archiver/catalog.sqlite)")
+    add_catalog_options(parser)
     parser.add_argument("--report", default=None, metavar="FILE",
                         help="also write the run summary as JSON to FILE")
     parser.add_argument(
@@ -84,6 +85,30 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
         help="Scrapy setting, as for `scrapy crawl` (repeatable)",
     )
     add_log_options(parser)
+
+
+def add_catalog_options(parser: argparse.ArgumentParser) -> None:
+    """`--catalog FILE` (SQLite) and `--catalog-url URL` (PostgreSQL)."""
+    parser.add_argument("--catalog", default=None,
+                        help="catalog file (default OUTPUT/.archiver/catalog.sqlite)")
+    parser.add_argument("--catalog-url", default=None, metavar="URL",
+                        help="PostgreSQL catalog, postgresql://USER@HOST/DB or "
+                        "postgresql:///DB?host=/socket/folder (default $ARCHIVER_CATALOG_URL; "
+                        "without either, the SQLite file)")
+
+
+def catalog_location(args: argparse.Namespace, output: str | os.PathLike[str]) -> str | Path:
+    """Where the catalog is: `--catalog-url` or `$ARCHIVER_CATALOG_URL` (PostgreSQL), else
+    `--catalog` or the output folder's SQLite file."""
+    url = getattr(args, "catalog_url", None) or os.environ.get(CATALOG_URL_ENV) or None
+    if url is None:
+        return Path(args.catalog) if getattr(args, "catalog", None) else default_catalog_path(output)
+    origin = "--catalog-url" if getattr(args, "catalog_url", None) else f"${CATALOG_URL_ENV}"
+    if not is_url(url):
+        raise UsageError(f"{origin} {url!r}: not a postgresql:// URL")
+    if getattr(args, "catalog", None) and getattr(args, "catalog_url", None):
+        raise UsageError("--catalog and --catalog-url name two catalogs: give one")
+    return url
 
 
 def execute(args: argparse.Namespace, command: str, sources: list[Source], plan: CrawlPlan,
@@ -99,15 +124,16 @@ def execute(args: argparse.Namespace, command: str, sources: list[Source], plan:
     check_output_folder(args.output)
     check_file_option("--report", args.report)
     check_file_option("--log-file", getattr(args, "log_file", None))
-    with writable_lock(args.output, " ".join(["archiver", command, *(s.id for s in sources)])):
+    location = catalog_location(args, args.output)
+    with writable_lock(args.output, " ".join(["archiver", command, *(s.id for s in sources)]),
+                       location, [s.id for s in sources]):
         from archiver.runner import build_settings, run_crawls
 
         overrides = {**log_settings(args), **(extra_settings or {}), **checked_overrides(args.settings)}
-        catalog_path = Path(args.catalog) if args.catalog else default_catalog_path(args.output)
-        overrides["ARCHIVER_CATALOG"] = str(catalog_path)
+        overrides["ARCHIVER_CATALOG"] = str(location)
         settings = build_settings(overrides, output=args.output, config=getattr(args, "config", None))
         # Corrupt, locked or too new: exit 2 before crawling.
-        with Catalog(catalog_path, busy_timeout=catalog_busy_timeout(settings)) as catalog:
+        with Catalog(location, busy_timeout=catalog_busy_timeout(settings)) as catalog:
             catalog.check_writable()
         _check_media_settings(settings)
         _check_allowed_networks(settings)
@@ -132,14 +158,21 @@ def execute(args: argparse.Namespace, command: str, sources: list[Source], plan:
 
 
 @contextmanager
-def writable_lock(output: str | os.PathLike[str], command: str) -> Iterator[None]:
-    """Hold the output folder's lock (`LockedError`, exit 75, when another run has it) in an
-    output folder that can be written to (a usage error, exit 2, when it is read-only, full or
-    not permitted: nothing is fetched to be lost).
+def writable_lock(output: str | os.PathLike[str], command: str, catalog: str | Path | None = None,
+                  sources: list[str] | None = None) -> Iterator[None]:
+    """Hold the lock (`LockedError`, exit 75, when another run has it) in an output folder that
+    can be written to (a usage error, exit 2, when it is read-only, full or not permitted:
+    nothing is fetched to be lost). The lock is the output folder's with a SQLite catalog; with
+    a PostgreSQL one (`catalog` a URL) it is the database's, per source (`sources`; None: the
+    whole archive), so it holds across machines.
 
     The probe write comes after the lock, so it never takes room from a run in progress.
     """
-    lock = OutputLock(output, command)
+    lock: OutputLock | SourceLocks
+    if catalog is not None and is_url(catalog):
+        lock = SourceLocks(str(catalog), sources, command)
+    else:
+        lock = OutputLock(output, command)
     try:
         lock.acquire()
     except OSError as exc:  # creating `.archiver/` or the lock file failed

@@ -7,8 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from archiver.catalog import default_catalog_path
-from archiver.commands.common import DEFAULT_OUTPUT
+from archiver.commands.common import DEFAULT_OUTPUT, catalog_location
 from archiver.config import CONFIG_ENV, DEFAULT_CONFIG_NAME, Source, load_config
 from archiver.export import FORMATS, WRITERS, ArchiveExport, ExportError, ExportQuery, write_records
 from archiver.export.query import parse_local_time
@@ -55,6 +54,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     origin = parser.add_mutually_exclusive_group()
     origin.add_argument("--catalog", default=None,
                         help="catalog file (default OUTPUT/.archiver/catalog.sqlite)")
+    origin.add_argument("--catalog-url", default=None, metavar="URL",
+                        help="PostgreSQL catalog (default $ARCHIVER_CATALOG_URL; see crawl --help)")
     origin.add_argument("--from-files", action="store_true",
                         help="no catalog: rebuild the records from the Markdown files alone")
     return parser
@@ -86,7 +87,7 @@ def _export(args: argparse.Namespace) -> int:
         raise ExportError("--excel only applies to --format csv")
     check_format_available(args.format)
     output = Path(args.output)
-    catalog = None if args.from_files else Path(args.catalog or default_catalog_path(output))
+    catalog = None if args.from_files else catalog_location(args, output)
     problems = 0
 
     def warn(message: str) -> None:

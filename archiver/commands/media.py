@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from archiver.catalog import Catalog, MediaRecord, default_catalog_path
-from archiver.commands.common import UsageError, add_crawl_options, execute, parse_setting_overrides
+from archiver.catalog import Catalog, MediaRecord
+from archiver.commands.common import (
+    UsageError,
+    add_crawl_options,
+    catalog_location,
+    execute,
+    parse_setting_overrides,
+)
 from archiver.config import load_config
 from archiver.plan import CrawlPlan
 
@@ -36,8 +41,7 @@ def run(args: argparse.Namespace) -> int:
     if args.retry:
         plan = CrawlPlan(mode="crawl", recheck_days=0)
         code = execute(args, NAME, [source], plan, {"ARCHIVER_MEDIA_RETRY_ONLY": True})
-    catalog_path = Path(args.catalog) if args.catalog else default_catalog_path(args.output)
-    with Catalog(catalog_path, create=False) as catalog:
+    with Catalog(catalog_location(args, args.output), create=False) as catalog:
         summary = catalog.media_summary(source.id)
         failed = catalog.failed_media(source.id)
     counts = "; ".join(

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from archiver.catalog import default_catalog_path
 from archiver.clock import archive_time
-from archiver.commands.common import (DEFAULT_OUTPUT, UsageError, _wall_clock, checked_overrides,
-                                      writable_lock)
+from archiver.commands.common import (DEFAULT_OUTPUT, UsageError, _wall_clock, catalog_location,
+                                      checked_overrides, writable_lock)
 from archiver.config import Source, load_config
 from archiver.logs import add_log_options, log_settings
 from archiver.report import RunReport
@@ -41,6 +41,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="the archive whose WARC files are replayed (default ./output)")
     parser.add_argument("--config", "-c", default=None,
                         help="sources file (default $ARCHIVER_CONFIG or ./sources.yaml)")
+    parser.add_argument("--catalog-url", default=None, metavar="URL",
+                        help="OUTPUT's catalog in PostgreSQL (default $ARCHIVER_CATALOG_URL); "
+                        "--in-place writes to it, --to gives NEW_OUTPUT a SQLite catalog")
     parser.add_argument("--report", default=None, metavar="FILE",
                         help="also write the summary as JSON to FILE")
     parser.add_argument("-s", "--set", dest="settings", action="append", default=[],
@@ -55,14 +58,15 @@ def run(args: argparse.Namespace) -> int:
     archive_time()  # a malformed ARCHIVER_NOW is a usage error before anything runs
     sources = load_config(args.config).select(args.sources)
     origin = Path(args.output)
-    origin_catalog = default_catalog_path(origin)
-    if not origin_catalog.is_file():
+    origin_catalog = catalog_location(args, origin)
+    if isinstance(origin_catalog, Path) and not origin_catalog.is_file():
         raise UsageError(f"{origin}: no catalog there: nothing archived to rebuild")
     target = origin if args.in_place else Path(args.to)
     if not args.in_place and target.resolve() == origin.resolve():
         raise UsageError("--to is the archive itself: use --in-place")
     with ExitStack() as held:
-        held.enter_context(writable_lock(origin, f"archiver {NAME} (reading)"))
+        held.enter_context(writable_lock(origin, f"archiver {NAME} (reading)", origin_catalog,
+                                         [s.id for s in sources]))
         if target != origin:
             held.enter_context(writable_lock(target, f"archiver {NAME} (writing)"))
         for source in sources:
@@ -95,13 +99,14 @@ def copy_warcs(origin: Path, target: Path, source: Source) -> None:
                 shutil.copy2(path, copy)
 
 
-def _rebuild(args: argparse.Namespace, sources: list[Source], origin: Path, origin_catalog: Path,
-             target: Path) -> RunReport:
+def _rebuild(args: argparse.Namespace, sources: list[Source], origin: Path,
+             origin_catalog: str | Path, target: Path) -> RunReport:
     from archiver.runner import build_settings
     from archiver.warc.rebuild import CHANGES_STAT, rebuild_settings, run_rebuilds
 
     settings = build_settings({**log_settings(args), **checked_overrides(args.settings)}, output=target, config=args.config)
-    settings.set("ARCHIVER_CATALOG", str(default_catalog_path(target)), priority="cmdline")
+    target_catalog = origin_catalog if target == origin else default_catalog_path(target)
+    settings.set("ARCHIVER_CATALOG", str(target_catalog), priority="cmdline")
     rebuild_settings(settings, origin, origin_catalog)
     started, clock = _wall_clock(), time.monotonic()
     results = run_rebuilds(sources, settings, origin_catalog)

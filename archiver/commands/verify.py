@@ -11,13 +11,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from archiver.catalog import Catalog, CatalogError, default_catalog_path
+from archiver.catalog import Catalog, CatalogError
+from archiver.catalog.dialect import one_line
 from archiver.clock import archive_time
-from archiver.commands.common import DEFAULT_OUTPUT, UsageError, check_output_folder, writable_lock
+from archiver.commands.common import (
+    DEFAULT_OUTPUT,
+    UsageError,
+    add_catalog_options,
+    catalog_location,
+    check_output_folder,
+    writable_lock,
+)
 from archiver.config import CONFIG_ENV, DEFAULT_CONFIG_NAME, Source, load_config
 from archiver.render import format_timestamp
 
@@ -43,8 +50,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "problems remain.",
     )
     parser.add_argument("--output", "-o", default=DEFAULT_OUTPUT, help="archive folder (default ./output)")
-    parser.add_argument("--catalog", default=None,
-                        help="catalog file (default OUTPUT/.archiver/catalog.sqlite)")
+    add_catalog_options(parser)
     parser.add_argument("--config", "-c", default=None,
                         help="sources file, for the title layout of rebuilt rows and the list of "
                         "sources (optional; default $ARCHIVER_CONFIG or ./sources.yaml if present)")
@@ -72,31 +78,31 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{output}: no archive here (no such folder)")
     configured = _configured(args.config)
     now = format_timestamp(archive_time())
-    with writable_lock(output, "archiver verify"):
-        catalog_path = Path(args.catalog) if args.catalog else default_catalog_path(output)
-        created = args.repair and not catalog_path.exists()
-        catalog = open_catalog(catalog_path, create=args.repair)
+    location = catalog_location(args, output)
+    with writable_lock(output, "archiver verify", location, args.sources or None):
+        created = args.repair and isinstance(location, Path) and not location.exists()
+        catalog = open_catalog(location, create=args.repair)
         try:
             sources = _sources(catalog, configured, args.sources, output)
             repair = (Repairer(catalog, str(output), configured, prune_orphans=args.prune_orphans, now=now)
                       if args.repair else None)
-            reports = [verify_source(catalog.db, str(output), source, repair) for source in sources]
-        except sqlite3.DatabaseError as exc:
-            raise CatalogError(f"{catalog_path}: cannot read catalog: {exc}") from None
+            reports = [verify_source(catalog, str(output), source, repair) for source in sources]
+        except catalog.errors as exc:
+            raise CatalogError(f"{catalog.path}: cannot read catalog: {one_line(exc)}") from None
         finally:
             catalog.close()
     unresolved = sum(r.unresolved for r in reports)
     code = EXIT_PROBLEMS if unresolved else EXIT_CONSISTENT
     if args.json:
         print(json.dumps({
-            "output": str(output), "catalog": str(catalog_path), "repair": args.repair,
+            "output": str(output), "catalog": str(location), "repair": args.repair,
             "catalog_created": created, "exit_code": code,
             "sources": {r.source: r.as_dict() for r in reports},
             "findings": [f.as_dict() for r in reports for f in r.findings],
         }, ensure_ascii=False, indent=2))
         return code
     if created:
-        print(f"no catalog at {catalog_path}: created one, rows rebuilt from the files")
+        print(f"no catalog at {location}: created one, rows rebuilt from the files")
     for report in reports:
         for finding in report.findings:
             print(finding.line())
@@ -106,24 +112,18 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-def open_catalog(path: Path, create: bool) -> Catalog:
-    """The catalog, checked with SQLite's `quick_check`: damage is a clear error (exit 2) here
+def open_catalog(location: str | Path, create: bool) -> Catalog:
+    """The catalog, checked for damage (SQLite's `quick_check`): a clear error (exit 2) here
     rather than a failure halfway through."""
-    if not create and not path.is_file():
-        raise CatalogError(f"{path}: no catalog here (run a crawl first, or `archiver verify "
+    if not create and isinstance(location, Path) and not location.is_file():
+        raise CatalogError(f"{location}: no catalog here (run a crawl first, or `archiver verify "
                            "--repair` to build one from the files)")
-    catalog = Catalog(path, create=create)
+    catalog = Catalog(location, create=create)
     try:
-        problems = [row[0] for row in catalog.db.execute("PRAGMA quick_check")]
-    except sqlite3.DatabaseError as exc:
+        catalog.check_integrity()
+    except CatalogError:
         catalog.close()
-        raise CatalogError(f"{path}: catalog is damaged ({exc})") from None
-    if problems != ["ok"]:
-        catalog.close()
-        raise CatalogError(
-            f"{path}: catalog is damaged ({problems[0]}); restore it from a backup, or move it "
-            "aside and run `archiver verify --repair` to build a new one from the files"
-        )
+        raise
     return catalog
 
 
@@ -139,7 +139,7 @@ def _sources(catalog: Catalog, configured: dict[str, Source], requested: list[st
     """The sources to check: those asked for, else every one the catalog or the sources file
     knows and this folder holds. A folder alone does not make a source (it may be someone
     else's), nor does the sources file of the current folder when -o names another archive."""
-    in_catalog = [row[0] for row in catalog.db.execute("SELECT DISTINCT source FROM articles")]
+    in_catalog = catalog.sources()
     if not requested:  # configured sources only where this archive has them (not another's)
         return sorted(set(in_catalog) | {s for s in configured if (output / s).is_dir()})
     for source in requested:

@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from archiver.config import Source
-from archiver.export.from_catalog import CatalogReader, catalog_records
+from archiver.catalog.reader import CatalogReader
+from archiver.export.from_catalog import catalog_records
 from archiver.export.from_files import archive_sources, file_records
 from archiver.export.query import ExportError, ExportQuery
 from archiver.export.records import ExportRecord
@@ -21,12 +22,12 @@ from archiver.export.writers import RecordWriter
 class ArchiveExport:
     """The articles `query` selects from the archive in `output`.
 
-    `catalog` is the catalog file, or None to read the Markdown files alone; `configured` maps
+    `catalog` is the catalog file or URL, or None to read the Markdown files alone; `configured` maps
     source ids to their configuration (for site names and front-matter layouts).
     """
 
     def __init__(self, output: Path, query: ExportQuery, configured: dict[str, Source],
-                 catalog: Path | None) -> None:
+                 catalog: str | Path | None) -> None:
         self.output = output
         self.query = query
         self.configured = configured

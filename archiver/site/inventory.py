@@ -10,21 +10,17 @@ The catalog is opened read-only, as `archiver export` does: a build never change
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.config import Source
 from archiver.export.article_file import ArticleFileError, read_article_file
-from archiver.export.from_catalog import CatalogReader
+from archiver.catalog.reader import CatalogReader
 from archiver.export.front_matter import article_title, read_front_matter, site_names, source_layout
 from archiver.export.from_files import archive_sources
 
 Warn = Callable[[str], None]
-_ROWS = "SELECT source, path, url, title, published, archived FROM articles"
-
-
 @dataclass(frozen=True)
 class Entry:
     """One article file. `published` is ISO 8601 with offset (None: unknown); `archived` is the
@@ -71,12 +67,9 @@ def _markdown_names(folder: Path) -> Iterator[str]:
 
 def _catalog_rows(catalog: Path) -> dict[str, Entry]:
     with CatalogReader(catalog) as reader:
-        try:
-            return {row["path"]: Entry(row["source"], row["path"], row["url"], row["title"],
-                                       row["published"], row["archived"])
-                    for row in reader.db.execute(_ROWS)}
-        except sqlite3.Error as exc:  # a damaged catalog: a clear error (exit 2)
-            raise reader.error(exc) from exc
+        return {row["path"]: Entry(row["source"], row["path"], row["url"], row["title"],
+                                   row["published"], row["archived"])
+                for row in reader.entries()}
 
 
 def _file_entry(output: Path, source: str, path: str, configured: Source | None,

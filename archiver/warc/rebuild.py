@@ -13,7 +13,6 @@ recorded as a failure in the catalog: the archived article is still there.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -24,6 +23,7 @@ from scrapy import Request
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
+from archiver.catalog.reader import CatalogReader
 from archiver.items import ArticleItem, MediaRetryItem
 from archiver.pipelines import MarkdownPipeline
 from archiver.plan import CrawlPlan
@@ -42,15 +42,10 @@ class ToRebuild:
     archived: datetime
 
 
-def archived_articles(catalog: Path, source: str) -> list[ToRebuild]:
+def archived_articles(catalog: str | Path, source: str) -> list[ToRebuild]:
     """The recorded archive's articles of one source, read-only, in archive order."""
-    db = sqlite3.connect(f"file:{catalog}?mode=ro", uri=True)
-    try:
-        rows = db.execute(
-            "SELECT url, archived FROM articles WHERE source = ? ORDER BY id", (source,)
-        ).fetchall()
-    finally:
-        db.close()
+    with CatalogReader(catalog) as reader:
+        rows = reader.archived_urls(source)
     return [ToRebuild(url, datetime.fromisoformat(archived)) for url, archived in rows]
 
 
@@ -83,9 +78,8 @@ class RebuildSpider(NewsSpider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> RebuildSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        with spider.catalog.transaction() as db:  # the run is recorded as what it is
-            db.execute("UPDATE runs SET command = ? WHERE id = ?", (cls.name, spider.run_id))
-        spider.to_rebuild = archived_articles(Path(spider.origin), spider.source.id)
+        spider.catalog.rename_run(spider.run_id, cls.name)
+        spider.to_rebuild = archived_articles(spider.origin, spider.source.id)
         spider.archived = {a.url: a.archived for a in spider.to_rebuild}
         return spider
 
@@ -126,7 +120,7 @@ class RebuildPipeline(MarkdownPipeline):
         return result
 
 
-def rebuild_settings(settings: Settings, origin: Path, origin_catalog: Path) -> Settings:
+def rebuild_settings(settings: Settings, origin: Path, origin_catalog: str | Path) -> Settings:
     """The crawl settings for a replay of `origin`: no network, no new capture, no waiting."""
     replay = "archiver.warc.replay.ReplayDownloadHandler"
     values = {
@@ -148,7 +142,7 @@ def rebuild_settings(settings: Settings, origin: Path, origin_catalog: Path) -> 
     return settings
 
 
-def run_rebuilds(sources: list[Any], settings: Settings, origin_catalog: Path) -> list[CrawlResult]:
+def run_rebuilds(sources: list[Any], settings: Settings, origin_catalog: str | Path) -> list[CrawlResult]:
     """Rebuild every source in this process (one crawler each) and return how each ended."""
     process = CrawlerProcess(settings)
     crawlers = []

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import io
 import logging
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -31,6 +30,8 @@ from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.catalog import default_catalog_path
+from archiver.catalog.dialect import is_url
+from archiver.catalog.reader import CatalogReader
 from archiver.storage import file_digest
 from archiver.warc.cdxj import IndexEntry, read_index
 from archiver.warc.errors import NotInWarc
@@ -91,18 +92,12 @@ class StoredMedium:
 class MediaStore:
     """Media an archive stored (catalog rows `done`), by URL, read from OUTPUT by hash."""
 
-    def __init__(self, output: Path, catalog: Path) -> None:
+    def __init__(self, output: Path, catalog: str | Path) -> None:
         self.media: dict[str, StoredMedium] = {}
-        if not catalog.is_file():
+        if not is_url(catalog) and not Path(catalog).is_file():
             return
-        db = sqlite3.connect(f"file:{catalog}?mode=ro", uri=True)
-        try:
-            rows = db.execute(
-                "SELECT url, local_path, sha256, content_type, kind FROM media "
-                "WHERE state = 'done' AND local_path IS NOT NULL ORDER BY id"
-            ).fetchall()
-        finally:
-            db.close()
+        with CatalogReader(catalog) as reader:
+            rows = reader.stored_media()
         for url, local_path, sha256, content_type, kind in rows:
             self.media[url] = StoredMedium(output / local_path, sha256, content_type, kind == "attachment")
 
@@ -130,7 +125,7 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         output = Path(origin)
         catalog = crawler.settings.get("ARCHIVER_REPLAY_CATALOG") or default_catalog_path(output)
         self.archive = WarcArchive(warc_root(output))
-        self.media = MediaStore(output, Path(catalog))
+        self.media = MediaStore(output, catalog)
         logger.info("Replaying %d URLs from %s (%d stored media)", len(self.archive), output,
                     len(self.media.media))
 

@@ -1,127 +1,29 @@
-"""The catalog: an SQLite record of what was archived, what failed, and every run.
+"""The catalog: a record of what was archived, what failed, and every run.
 
 It is what makes a scheduled crawl cheap (known URLs are not fetched again), a backfill
 resumable (what is done is in the catalog), and an export possible without re-reading every
-file. One file, `OUTPUT/.archiver/catalog.sqlite` by default; schema versioned with
-`PRAGMA user_version` and migrated forward on open; every change is one transaction, committed
-only after the article's file is safely on disk.
+file. By default one SQLite file, `OUTPUT/.archiver/catalog.sqlite`; or a PostgreSQL database
+(`postgresql://…`) that the workers of a cluster share. The schema is versioned and migrated
+forward on open; every change is one transaction, committed only after the article's file is
+safely on disk. Every query of the archive's tables is here (or in `reader`), written once for
+both databases; `dialect` holds what differs.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
+from archiver.catalog.dialect import Postgres, Sqlite, connect, driver_errors, one_line
+from archiver.catalog.records import ArticleRecord, CatalogError, MediaRecord
+from archiver.catalog.schema import MIGRATIONS, SCHEMA_VERSION, check_version, statements
+
 CATALOG_DIR = ".archiver"
 CATALOG_NAME = "catalog.sqlite"
-
-# Each entry moves the schema from version i to i+1; never edit one that has shipped.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE articles (
-        id INTEGER PRIMARY KEY,
-        source TEXT NOT NULL,
-        url TEXT NOT NULL,
-        urlname TEXT NOT NULL,
-        title TEXT NOT NULL,
-        published TEXT,              -- ISO 8601 with offset, NULL when the page shows none
-        archived TEXT NOT NULL,      -- the front matter's `date`, as written
-        updated TEXT,                -- when a re-check found changed content
-        checked TEXT NOT NULL,       -- last time the page was fetched
-        content_hash TEXT NOT NULL,  -- sha256 of the file's bytes
-        path TEXT NOT NULL,          -- the .md file, relative to the output folder
-        bytes INTEGER NOT NULL,
-        UNIQUE (source, url)
-    );
-    CREATE INDEX articles_by_published ON articles (source, published);
-    CREATE TABLE media (
-        id INTEGER PRIMARY KEY,
-        article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
-        kind TEXT NOT NULL CHECK (kind IN ('image', 'attachment', 'video')),
-        position INTEGER NOT NULL,
-        url TEXT NOT NULL,
-        name TEXT,
-        local_path TEXT,
-        sha256 TEXT,
-        bytes INTEGER,
-        content_type TEXT,
-        state TEXT NOT NULL,         -- linked (original URL kept), done, failed
-        attempts INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT,
-        UNIQUE (article_id, kind, position)
-    );
-    CREATE TABLE failures (
-        source TEXT NOT NULL,
-        url TEXT NOT NULL,
-        reason TEXT NOT NULL,
-        message TEXT NOT NULL,
-        attempts INTEGER NOT NULL,
-        first_failed TEXT NOT NULL,
-        last_failed TEXT NOT NULL,
-        PRIMARY KEY (source, url)
-    );
-    CREATE TABLE runs (
-        id INTEGER PRIMARY KEY,
-        command TEXT NOT NULL,
-        source TEXT NOT NULL,
-        started TEXT NOT NULL,
-        finished TEXT,
-        status TEXT,
-        counts TEXT                  -- JSON object of the run's counters
-    );
-    """,
-    """
-    ALTER TABLE media ADD COLUMN next_attempt TEXT;  -- a failed download's back-off, NULL: none
-    CREATE INDEX media_by_url ON media (url);
-    CREATE INDEX media_failed ON media (state, next_attempt) WHERE state = 'failed';
-    """,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-class CatalogError(Exception):
-    """The catalog cannot be used: unreadable, corrupt, locked, or from a newer archiver."""
-
-
-@dataclass(frozen=True)
-class ArticleRecord:
-    """One archived article as the catalog knows it."""
-
-    source: str
-    url: str
-    urlname: str
-    title: str
-    published: str | None
-    archived: str
-    updated: str | None
-    checked: str
-    content_hash: str
-    path: str
-    bytes: int
-
-
-@dataclass(frozen=True)
-class MediaRecord:
-    """An image, attachment or video of an article, and what became of it."""
-
-    kind: str
-    position: int
-    url: str
-    name: str | None = None
-    state: str = "linked"
-    local_path: str | None = None
-    sha256: str | None = None
-    bytes: int | None = None
-    content_type: str | None = None
-    attempts: int = 0
-    last_error: str | None = None
-    next_attempt: str | None = None
-
-
+_ARTICLE_COLUMNS = ("source, url, urlname, title, published, archived, updated, checked, "
+                    "content_hash, path, bytes")
 _MEDIA_COLUMNS = (
     "m.kind, m.position, m.url, m.name, m.state, m.local_path, m.sha256, m.bytes, m.content_type, "
     "m.attempts, m.last_error, m.next_attempt"
@@ -134,28 +36,42 @@ def default_catalog_path(output: str | Path) -> Path:
 
 
 class Catalog:
-    """A connection to one catalog file, migrated to the current schema on open."""
+    """A connection to one catalog (a file path or a `postgresql://` URL), migrated to the
+    current schema on open."""
 
-    def __init__(self, path: str | Path, *, create: bool = True, busy_timeout: float = 10.0) -> None:
-        self.path = Path(path)
+    def __init__(self, location: str | Path, *, create: bool = True, busy_timeout: float = 10.0) -> None:
         self.busy_timeout = busy_timeout
+        self.errors = driver_errors()
+        if isinstance(location, str) and location.startswith(("postgresql://", "postgres://")):
+            self.db: Sqlite | Postgres = connect(location, busy_timeout=busy_timeout)
+            self.path: str | Path = self.db.where
+            self._open(self.db)
+            return
+        self.path = Path(location)
         if not create and not self.path.is_file():
             raise CatalogError(f"{self.path}: no catalog here (run a crawl first)")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            # SQLite retries a locked catalog for `busy_timeout` seconds before giving up.
-            self.db = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
-            self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA foreign_keys = ON")
-            self.db.execute("PRAGMA journal_mode = WAL")
-            # WAL + NORMAL: a power loss may drop the last commits but never corrupts the file;
-            # a lost row only means its (already written) file is fetched and rewritten again.
-            self.db.execute("PRAGMA synchronous = NORMAL")
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise CatalogError(f"{self.path}: cannot open catalog: {exc}") from exc
         except OSError as exc:
             raise CatalogError(f"{self.path}: cannot create catalog: {exc}") from exc
+        self.db = connect(self.path, busy_timeout=busy_timeout)
+        self._open(self.db)
+
+    def _open(self, db: Sqlite | Postgres) -> None:
+        try:
+            db.prepare_for_writing()
+            self._migrate()
+        except self.errors as exc:
+            db.close()
+            raise CatalogError(f"{self.path}: cannot open catalog: {one_line(exc)}") from exc
+        except CatalogError:
+            db.close()
+            raise
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self.db.name
 
     def close(self) -> None:
         self.db.close()
@@ -166,11 +82,26 @@ class Catalog:
         try:
             with self.transaction():
                 pass
-        except sqlite3.OperationalError as exc:
+        except self.errors as exc:
+            if not self.db.is_busy(exc):
+                raise CatalogError(f"{self.path}: cannot write to the catalog: {one_line(exc)}") from None
             raise CatalogError(
-                f"{self.path}: catalog is busy ({exc}): another process has held it for more than "
-                f"{self.busy_timeout:g} s; nothing was done"
+                f"{self.path}: catalog is busy ({one_line(exc)}): another process has held it for "
+                f"more than {self.busy_timeout:g} s; nothing was done"
             ) from None
+
+    def check_integrity(self) -> None:
+        """CatalogError when the database is damaged (SQLite's `quick_check`): a clear error
+        before a command starts rather than a failure halfway through."""
+        try:
+            problems = self.db.integrity_problems()
+        except self.errors as exc:
+            raise CatalogError(f"{self.path}: catalog is damaged ({one_line(exc)})") from None
+        if problems:
+            raise CatalogError(
+                f"{self.path}: catalog is damaged ({problems[0]}); restore it from a backup, or "
+                "move it aside and run `archiver verify --repair` to build a new one from the files"
+            )
 
     def __enter__(self) -> Catalog:
         return self
@@ -178,29 +109,32 @@ class Catalog:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def schema_version(self) -> int:
+        return self.db.schema_version()
+
     def _migrate(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise CatalogError(
-                f"{self.path}: catalog schema version {version} is newer than this archiver "
-                f"understands ({SCHEMA_VERSION}); upgrade archiver"
-            )
-        for number in range(version, SCHEMA_VERSION):
-            with self.transaction():
-                for statement in _statements(MIGRATIONS[number]):
+        check_version(self.db.schema_version(), str(self.path))
+        if self.db.schema_version() == SCHEMA_VERSION:
+            return
+        with self.transaction():
+            self.db.lock_schema()
+            version = self.db.schema_version()  # another process may have migrated meanwhile
+            check_version(version, str(self.path))
+            for number in range(version, SCHEMA_VERSION):
+                for statement in statements(MIGRATIONS[number], self.db.types):
                     self.db.execute(statement)
-                self.db.execute(f"PRAGMA user_version = {number + 1}")
+                self.db.set_schema_version(number + 1)
 
     def transaction(self) -> _Transaction:
-        """`with catalog.transaction():` — all or nothing, retried by SQLite's busy timeout."""
+        """`with catalog.transaction():` — all or nothing; SQLite takes its write lock up front
+        (retried for the busy timeout)."""
         return _Transaction(self.db)
 
     # -- articles
 
     def article(self, source: str, url: str) -> ArticleRecord | None:
         row = self.db.execute(
-            "SELECT source, url, urlname, title, published, archived, updated, checked, "
-            "content_hash, path, bytes FROM articles WHERE source = ? AND url = ?",
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE source = ? AND url = ?",
             (source, url),
         ).fetchone()
         return ArticleRecord(**dict(row)) if row else None
@@ -221,21 +155,17 @@ class Catalog:
 
     def save_article(self, record: ArticleRecord, media: list[MediaRecord]) -> None:
         """Insert or update the article and replace its media rows; clear any failure record."""
-        values = record.__dict__
         with self.transaction():
-            self.db.execute(
-                "INSERT INTO articles (source, url, urlname, title, published, archived, updated, "
-                "checked, content_hash, path, bytes) VALUES (:source, :url, :urlname, :title, "
-                ":published, :archived, :updated, :checked, :content_hash, :path, :bytes) "
+            article_id = self.db.execute(
+                f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (source, url) DO UPDATE SET urlname = excluded.urlname, "
                 "title = excluded.title, published = excluded.published, "
                 "archived = excluded.archived, updated = excluded.updated, "
                 "checked = excluded.checked, content_hash = excluded.content_hash, "
-                "path = excluded.path, bytes = excluded.bytes",
-                values,
-            )
-            article_id = self.db.execute(
-                "SELECT id FROM articles WHERE source = ? AND url = ?", (record.source, record.url)
+                "path = excluded.path, bytes = excluded.bytes RETURNING id",
+                (record.source, record.url, record.urlname, record.title, record.published,
+                 record.archived, record.updated, record.checked, record.content_hash,
+                 record.path, record.bytes),
             ).fetchone()[0]
             self.db.execute("DELETE FROM media WHERE article_id = ?", (article_id,))
             self.db.executemany(
@@ -339,15 +269,12 @@ class Catalog:
 
     def articles(self, source: str | None = None) -> Iterator[ArticleRecord]:
         """Every article (of one source), in publication order then URL, streamed."""
-        query = (
-            "SELECT source, url, urlname, title, published, archived, updated, checked, "
-            "content_hash, path, bytes FROM articles"
-        )
+        query = f"SELECT {_ARTICLE_COLUMNS} FROM articles"
         params: tuple[Any, ...] = ()
         if source is not None:
             query += " WHERE source = ?"
             params = (source,)
-        for row in self.db.execute(query + " ORDER BY published, url", params):
+        for row in self.db.execute(query + " ORDER BY published NULLS FIRST, url", params):
             yield ArticleRecord(**dict(row))
 
     def count(self, source: str | None = None) -> int:
@@ -356,6 +283,61 @@ class Catalog:
         return self.db.execute(
             "SELECT count(*) FROM articles WHERE source = ?", (source,)
         ).fetchone()[0]
+
+    def sources(self) -> list[str]:
+        """Sources that have at least one article."""
+        return [r[0] for r in self.db.execute("SELECT DISTINCT source FROM articles ORDER BY source")]
+
+    # -- verify and repair
+
+    def article_rows(self, source: str) -> list[tuple[int, str, str, str, int]]:
+        """The source's articles as (row id, url, path, content hash, bytes), by path: what
+        `archiver verify` checks against the files."""
+        return [tuple(r) for r in self.db.execute(  # type: ignore[misc]
+            "SELECT id, url, path, content_hash, bytes FROM articles WHERE source = ? ORDER BY path",
+            (source,))]
+
+    def media_files(self, source: str) -> list[tuple[str, str | None, int | None, str]]:
+        """The source's media rows that have a file, as (local path, sha256, bytes, state), by
+        path (rows sharing a file are adjacent)."""
+        return [tuple(r) for r in self.db.execute(  # type: ignore[misc]
+            "SELECT m.local_path, m.sha256, m.bytes, m.state FROM media m "
+            "JOIN articles a ON a.id = m.article_id "
+            "WHERE a.source = ? AND m.local_path IS NOT NULL ORDER BY m.local_path",
+            (source,))]
+
+    def set_file_facts(self, article_id: int, content_hash: str, size: int) -> None:
+        """Trust the file: record its hash and size in the article's row."""
+        with self.transaction():
+            self.db.execute("UPDATE articles SET content_hash = ?, bytes = ? WHERE id = ?",
+                            (content_hash, size, article_id))
+
+    def forget_article(self, article_id: int) -> None:
+        """Delete an article's row (its media rows go with it)."""
+        with self.transaction():
+            self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+
+    def fail_media_file(self, source: str, path: str, error: str,
+                        keep: tuple[str, int] | None = None) -> tuple[int, int]:
+        """Mark the source's done media rows of the file at `path` failed, due for a new
+        download (except those matching `keep`, the file's actual sha256 and size); the number
+        marked, and how many done rows (of any source) still use the file."""
+        with self.transaction():
+            query = (
+                "UPDATE media SET state = 'failed', local_path = NULL, sha256 = NULL, bytes = NULL, "
+                "content_type = NULL, attempts = 0, next_attempt = NULL, last_error = ? "
+                "WHERE state = 'done' AND local_path = ? "
+                "AND article_id IN (SELECT id FROM articles WHERE source = ?)"
+            )
+            params: list[Any] = [error, path, source]
+            if keep is not None:
+                query += " AND NOT (sha256 = ? AND (bytes IS NULL OR bytes = ?))"
+                params += list(keep)
+            failed = self.db.execute(query, params).rowcount
+            still_used = self.db.execute(
+                "SELECT count(*) FROM media WHERE state = 'done' AND local_path = ?", (path,)
+            ).fetchone()[0]
+        return int(failed), int(still_used)
 
     # -- failures
 
@@ -366,7 +348,7 @@ class Catalog:
                 "INSERT INTO failures (source, url, reason, message, attempts, first_failed, "
                 "last_failed) VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (source, url) DO UPDATE "
                 "SET reason = excluded.reason, message = excluded.message, "
-                "attempts = attempts + 1, last_failed = excluded.last_failed",
+                "attempts = failures.attempts + 1, last_failed = excluded.last_failed",
                 (source, url, reason, message, when, when),
             )
 
@@ -390,11 +372,11 @@ class Catalog:
 
     def start_run(self, command: str, source: str, started: str) -> int:
         with self.transaction():
-            cursor = self.db.execute(
-                "INSERT INTO runs (command, source, started) VALUES (?, ?, ?)",
+            run_id = self.db.execute(
+                "INSERT INTO runs (command, source, started) VALUES (?, ?, ?) RETURNING id",
                 (command, source, started),
-            )
-        return int(cursor.lastrowid)
+            ).fetchone()[0]
+        return int(run_id)
 
     def finish_run(self, run_id: int, finished: str, status: str, counts: dict[str, Any]) -> None:
         with self.transaction():
@@ -403,25 +385,24 @@ class Catalog:
                 (finished, status, json.dumps(counts, sort_keys=True), run_id),
             )
 
+    def rename_run(self, run_id: int, command: str) -> None:
+        """Record the run as the command it really is (a rebuild runs the crawl's spider)."""
+        with self.transaction():
+            self.db.execute("UPDATE runs SET command = ? WHERE id = ?", (command, run_id))
+
     def runs(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.db.execute("SELECT * FROM runs ORDER BY id")]
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK when the block raises."""
+    """BEGIN … COMMIT, or ROLLBACK when the block raises."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: Sqlite | Postgres) -> None:
         self.db = db
 
-    def __enter__(self) -> sqlite3.Connection:
-        self.db.execute("BEGIN IMMEDIATE")
+    def __enter__(self) -> Sqlite | Postgres:
+        self.db.begin()
         return self.db
 
     def __exit__(self, exc_type: type | None, *rest: object) -> None:
         self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
-
-
-def _statements(script: str) -> list[str]:
-    """Split a migration script into statements (they contain no string literals with ';')."""
-    without_comments = "\n".join(line.split("--")[0] for line in script.splitlines())
-    return [s.strip() for s in without_comments.split(";") if s.strip()]
