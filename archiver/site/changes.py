@@ -67,9 +67,12 @@ def find_changes(previous: Manifest | None, frame: str, now: dict[str, ArticleSt
     boxed = {_source(p) for p, state in now.items() if state.boxed} if touched else set()
     return Changes(full=False, pages=tuple(touched), sources=tuple(sorted({_source(p) for p in touched})),
                    boxed_sources=tuple(sorted(boxed)), months=tuple(sorted(months)),
-                   lists=tuple(sorted(p for p, sha in lists.items() if previous.lists.get(p) != sha)),
-                   added=tuple(added),
+                   lists=_changed_lists(previous.lists, lists), added=tuple(added),
                    search_full=bool(changed) or _compact(previous, len(added), len(now)))
+
+
+def _changed_lists(before: dict[str, str], now: dict[str, str]) -> tuple[str, ...]:
+    return tuple(sorted(path for path, sha in now.items() if before.get(path) != sha))
 
 
 def _full_build_reason(previous: Manifest | None, frame: str, now: dict[str, ArticleState],
@@ -110,10 +113,7 @@ def segment_config(changes: Changes) -> str:
     """A Hugo configuration file adding the segment `SEGMENT`: the pages `changes` names.
     Paths are Hugo's logical paths (`/hrbeu/<name>` for `hrbeu/<name>.md`); an article whose
     file name Hugo would normalise has all of its source's pages rendered instead."""
-    paths = {"/archive", "/search"} | {f"/{source}" for source in changes.sources}
-    paths |= {f"/archive/{month}" for month in changes.months}
-    paths |= {"/" + page.removesuffix("/_index.md") for page in changes.lists if page != "_index.md"}
-    paths |= {f"/{_source(page)}/page/**" for page in changes.pages if page not in changes.added}
+    paths = _list_paths(changes)
     whole = set(changes.boxed_sources)
     for page in changes.pages:
         if _PLAIN.fullmatch(page):
@@ -126,6 +126,15 @@ def segment_config(changes: Changes) -> str:
     if whole:
         lines += [f"[[segments.{SEGMENT}.includes]]", 'kind = "page"', f"path = {_glob({f'/{s}/**' for s in whole})}"]
     return "\n".join(lines) + "\n"
+
+
+def _list_paths(changes: Changes) -> set[str]:
+    """The lists to render: sources' landing pages, the generated list pages that changed,
+    every numbered page of a source with a rewritten article, the months, the overviews."""
+    paths = {"/archive", "/search"} | {f"/{source}" for source in changes.sources}
+    paths |= {f"/archive/{month}" for month in changes.months}
+    paths |= {"/" + page.removesuffix("/_index.md") for page in changes.lists if page != "_index.md"}
+    return paths | {f"/{_source(page)}/page/**" for page in changes.pages if page not in changes.added}
 
 
 def _glob(paths: set[str]) -> str:
