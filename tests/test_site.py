@@ -214,19 +214,21 @@ def cold_build(folder: Path) -> Path:
 def test_an_incremental_rebuild_equals_a_cold_build(tmp_path):
     """After a crawl, only the changed pages are rendered and only the new ones indexed, and
     the site is byte for byte what a build from scratch gives (the search index aside)."""
-    sites = replica_sites(21)  # a second list page, whose items all move down
+    sites = replica_sites(21)  # a second list page: numbered from the oldest, the first stays
     crawl(tmp_path, sites)
     assert build(tmp_path).returncode == 0
     public = tmp_path / "site" / "public"
     assert (public / "pagefind-bundles.js").read_text() == "window.ARCHIVER_SEARCH_BUNDLES = [];\n"
     untouched = public / "hrbeu" / hashlib.md5(sites["hrbeu"].article(0).url.encode()).hexdigest() / "index.html"
-    before = untouched.stat().st_mtime_ns
+    oldest_page = public / "hrbeu" / "page" / "1" / "index.html"
+    before, oldest_before = untouched.stat().st_mtime_ns, oldest_page.stat().st_mtime_ns
     sites["hrbeu"].add_articles(2)  # nefu's pages show sidebars with every source's month counts
     crawl(tmp_path, {"hrbeu": sites["hrbeu"]}, command="crawl")
     result = build(tmp_path)
     assert result.stdout.startswith("site: 44 articles from 2 sources, 44 pages searchable, "), result.stdout
     assert "; incremental: 2 article pages changed, 2 added to the search index; " in result.stdout
     assert untouched.stat().st_mtime_ns == before  # not rendered again
+    assert oldest_page.stat().st_mtime_ns == oldest_before  # the new articles went to page 2
     assert built_files(public) == built_files(cold_build(tmp_path))
     broken, checked = broken_links(public)
     assert not broken and checked > 500

@@ -37,7 +37,34 @@ def test_newest_first_by_publication_then_archive_time():
 
 def test_generated_pages_are_json_front_matter():
     plan = plan_site(SOURCES, [entry("a", "x", "2021-11-24T10:00:00+08:00")])
-    assert sorted(plan.pages) == ["_index.md", "a/_index.md", "archive/2021-11/_index.md",
+    assert sorted(plan.pages) == ["_index.md", "a/_index.md", "a/page/1/_index.md", "archive/2021-11/_index.md",
                                   "archive/_index.md", "b/_index.md", "search/_index.md"]
     assert json.loads(plan.pages["archive/2021-11/_index.md"]) == {"title": "2021年11月", "month": "2021-11"}
-    assert json.loads(plan.pages["a/_index.md"]) == {"title": "甲大学", "label": "a.edu.cn"}
+    assert json.loads(plan.pages["a/_index.md"]) == {
+        "title": "甲大学", "label": "a.edu.cn", "items": ["a/x.md"], "older": 0, "pages": 1}
+    assert json.loads(plan.pages["b/_index.md"]) == {
+        "title": "乙大学", "label": "b.edu.cn", "items": [], "older": 0, "pages": 0}
+
+
+def pages_of(count: int) -> dict[str, dict]:
+    entries = [entry("a", f"n{n:03}", f"2021-01-01T10:{n // 60:02}:{n % 60:02}+08:00") for n in range(count)]
+    plan = plan_site(SOURCES, entries)
+    return {path: json.loads(text) for path, text in plan.pages.items() if path.startswith("a/")}
+
+
+def test_source_pages_are_numbered_from_the_oldest_so_new_articles_change_only_the_newest():
+    before, after = pages_of(45), pages_of(46)  # 20 + 20 + 5, then one more
+    assert before["a/page/1/_index.md"] == {
+        "title": "甲大学 · 第 1 页", "page": 1, "items": [f"a/n{n:03}.md" for n in range(19, -1, -1)],
+        "newer": 2, "older": 0}
+    assert before["a/page/3/_index.md"]["items"] == [f"a/n{n:03}.md" for n in range(44, 39, -1)]
+    assert before["a/page/3/_index.md"]["newer"] == 0  # the landing page
+    assert {p: v for p, v in after.items() if before.get(p) != v} == {
+        "a/page/3/_index.md": after["a/page/3/_index.md"], "a/_index.md": after["a/_index.md"]}
+    # the newest page is not full: the landing page shows it and the one before, then page 1
+    assert after["a/_index.md"]["items"] == [f"a/n{n:03}.md" for n in range(45, 19, -1)]
+    assert (after["a/_index.md"]["older"], after["a/_index.md"]["pages"]) == (1, 3)
+    full = pages_of(60)
+    assert full["a/_index.md"]["items"] == full["a/page/3/_index.md"]["items"]
+    assert full["a/_index.md"]["older"] == 2
+    assert pages_of(61)["a/page/3/_index.md"]["newer"] == 4  # the old newest page links onwards

@@ -7,13 +7,16 @@ of `public/` as they are. A page must be rendered again when anything it shows c
 - an article page: its file or its data (title, URL, day); pages with `sidebar` or `authorbox`
   show their source's newest articles and count and every source's month counts, so all of
   them whenever an article came or changed;
-- the lists: every page of a changed source's list, of the months that gained or changed an
-  article, and of the categories (pagination newest first moves every item of a list that
-  grew down by one); the home page, the month overview and the search page (totals).
+- the lists: a source's landing page and those of its numbered pages whose generated front
+  matter (articles, links) changed (`archiver.site.plan` numbers them from the oldest, so new
+  articles change only the newest), every numbered page of a source with a changed article
+  (the items show its title and day); every page of the months that gained or changed an
+  article and of the categories (Hugo's pagination, newest first, moves every item of a list
+  that grew down by one); the home page, the month overview and the search page (totals).
 
 A build is full (everything rendered, `public/` cleaned) when there is no manifest, the frame
-(theme, configuration, names, binaries) changed, or an article file went away (its page and its
-entries in lists and in the search index must go too). The search index gets an extra Pagefind
+(theme, configuration, names, binaries) changed, or an article file or a generated list page
+went away (its page and its entries in lists and in the search index must go too). The search index gets an extra Pagefind
 bundle of the new pages only, merged in the browser, unless an article changed (its old entry
 would stay in the index), or the extra bundles hold more than `EXTRA_SHARE` of the pages or
 number more than `MAX_BUNDLES`: then Pagefind indexes everything again into one bundle.
@@ -39,7 +42,8 @@ _PLAIN_SOURCE = re.compile(r"[a-z0-9_-]+")
 class Changes:
     """`full`: render everything (`reason` says why). Otherwise the article paths whose pages
     change (`pages`), the sources whose list changes, those with boxed pages, the months whose
-    list changes, the new articles (`added`), and whether search needs a full index."""
+    list changes, the generated list pages that changed (`lists`, content paths), the new
+    articles (`added`), and whether search needs a full index."""
 
     full: bool
     reason: str = ""
@@ -47,12 +51,14 @@ class Changes:
     sources: tuple[str, ...] = ()
     boxed_sources: tuple[str, ...] = ()
     months: tuple[str, ...] = ()
+    lists: tuple[str, ...] = ()
     added: tuple[str, ...] = ()
     search_full: bool = False
 
 
-def find_changes(previous: Manifest | None, frame: str, now: dict[str, ArticleState]) -> Changes:
-    reason = _full_build_reason(previous, frame, now)
+def find_changes(previous: Manifest | None, frame: str, now: dict[str, ArticleState],
+                 lists: dict[str, str]) -> Changes:
+    reason = _full_build_reason(previous, frame, now, lists)
     if reason or previous is None:
         return Changes(full=True, reason=reason)
     added, changed = _added_and_changed(previous.articles, now)
@@ -60,11 +66,17 @@ def find_changes(previous: Manifest | None, frame: str, now: dict[str, ArticleSt
     months = {now[p].month for p in touched} | {previous.articles[p].month for p in changed}
     boxed = {_source(p) for p, state in now.items() if state.boxed} if touched else set()
     return Changes(full=False, pages=tuple(touched), sources=tuple(sorted({_source(p) for p in touched})),
-                   boxed_sources=tuple(sorted(boxed)), months=tuple(sorted(months)), added=tuple(added),
+                   boxed_sources=tuple(sorted(boxed)), months=tuple(sorted(months)),
+                   lists=_changed_lists(previous.lists, lists), added=tuple(added),
                    search_full=bool(changed) or _compact(previous, len(added), len(now)))
 
 
-def _full_build_reason(previous: Manifest | None, frame: str, now: dict[str, ArticleState]) -> str:
+def _changed_lists(before: dict[str, str], now: dict[str, str]) -> tuple[str, ...]:
+    return tuple(sorted(path for path, sha in now.items() if before.get(path) != sha))
+
+
+def _full_build_reason(previous: Manifest | None, frame: str, now: dict[str, ArticleState],
+                       lists: dict[str, str]) -> str:
     """Why everything must be built again; empty when an incremental build will do."""
     if previous is None:
         return "first build"
@@ -72,6 +84,8 @@ def _full_build_reason(previous: Manifest | None, frame: str, now: dict[str, Art
         return "theme, configuration, names or tools changed"
     if set(previous.articles) - set(now):
         return "articles were removed"
+    if set(previous.lists) - set(lists):
+        return "list pages were removed"
     if not all(_PLAIN_SOURCE.fullmatch(_source(path)) for path in now):
         return "a source folder name Hugo would normalise"
     return ""
@@ -99,8 +113,7 @@ def segment_config(changes: Changes) -> str:
     """A Hugo configuration file adding the segment `SEGMENT`: the pages `changes` names.
     Paths are Hugo's logical paths (`/hrbeu/<name>` for `hrbeu/<name>.md`); an article whose
     file name Hugo would normalise has all of its source's pages rendered instead."""
-    paths = {"/archive", "/search"} | {f"/{source}" for source in changes.sources}
-    paths |= {f"/archive/{month}" for month in changes.months}
+    paths = _list_paths(changes)
     whole = set(changes.boxed_sources)
     for page in changes.pages:
         if _PLAIN.fullmatch(page):
@@ -113,6 +126,15 @@ def segment_config(changes: Changes) -> str:
     if whole:
         lines += [f"[[segments.{SEGMENT}.includes]]", 'kind = "page"', f"path = {_glob({f'/{s}/**' for s in whole})}"]
     return "\n".join(lines) + "\n"
+
+
+def _list_paths(changes: Changes) -> set[str]:
+    """The lists to render: sources' landing pages, the generated list pages that changed,
+    every numbered page of a source with a rewritten article, the months, the overviews."""
+    paths = {"/archive", "/search"} | {f"/{source}" for source in changes.sources}
+    paths |= {f"/archive/{month}" for month in changes.months}
+    paths |= {"/" + page.removesuffix("/_index.md") for page in changes.lists if page != "_index.md"}
+    return paths | {f"/{_source(page)}/page/**" for page in changes.pages if page not in changes.added}
 
 
 def _glob(paths: set[str]) -> str:

@@ -6,7 +6,9 @@ theme shows for it (title, original URL, day), its month, and whether its page s
 source's newest articles and counts (`sidebar`/`authorbox`), which every new article changes.
 Everything else the pages read (the theme, the site's own layouts and static files, the
 configuration, the source names, the two binaries) is one `frame` hash: when it differs, every
-page may differ, and the build is a full one.
+page may differ, and the build is a full one. The generated list pages (`content/`: landing and
+numbered pages of the sources, months) are kept as hashes of their front matter (`lists`): a
+list page whose articles or links changed is rendered again.
 
 File hashes are kept with the file's size and mtime and reused while those stay the same, so a
 build reads only the article files that are new or were rewritten.
@@ -26,7 +28,7 @@ from typing import Any
 from archiver.site.plan import SitePlan
 
 MANIFEST = ".archiver-site-manifest.json"
-VERSION = 1
+VERSION = 2
 # `authorbox: true` or `sidebar: true` in the front matter: the page shows the source's count
 # and newest articles (YAML's other spellings of true, as Hugo reads them).
 _BOXED = re.compile(rb"^(?:authorbox|sidebar):[ \t]*(?:true|True|TRUE)[ \t]*$", re.MULTILINE)
@@ -50,10 +52,12 @@ class ArticleState:
 @dataclass
 class Manifest:
     """`bundles`: the extra Pagefind bundles made by incremental builds since the last full
-    index, oldest first, with the pages each holds; `indexed`: pages in the main index."""
+    index, oldest first, with the pages each holds; `indexed`: pages in the main index;
+    `lists`: generated content page (`hrbeu/page/3/_index.md`) → hash of its text."""
 
     frame: str
     articles: dict[str, ArticleState]
+    lists: dict[str, str] = field(default_factory=dict)
     indexed: int = 0
     bundles: list[dict[str, Any]] = field(default_factory=list)
     serial: int = 0
@@ -102,6 +106,11 @@ def article_states(output: Path, plan: SitePlan, previous: Manifest | None) -> d
     return states
 
 
+def list_states(plan: SitePlan) -> dict[str, str]:
+    """The hash of every generated content page of the plan."""
+    return {path: hashlib.sha256(text.encode()).hexdigest() for path, text in plan.pages.items()}
+
+
 def load(site: Path) -> Manifest | None:
     """The last build's manifest; None when there is none or it cannot be read (a full build)."""
     try:
@@ -110,13 +119,13 @@ def load(site: Path) -> Manifest | None:
             return None
         articles = {path: ArticleState(tuple(a["stat"]), a["sha"], a["page"], a["month"], a["boxed"], a["slug"])
                     for path, a in raw["articles"].items()}
-        return Manifest(raw["frame"], articles, raw["indexed"], raw["bundles"], raw["serial"])
+        return Manifest(raw["frame"], articles, dict(raw["lists"]), raw["indexed"], raw["bundles"], raw["serial"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
 def save(site: Path, manifest: Manifest) -> None:
-    raw = {"version": VERSION, "frame": manifest.frame, "indexed": manifest.indexed,
+    raw = {"version": VERSION, "frame": manifest.frame, "lists": manifest.lists, "indexed": manifest.indexed,
            "bundles": manifest.bundles, "serial": manifest.serial,
            "articles": {path: asdict(state) for path, state in manifest.articles.items()}}
     (site / MANIFEST).write_text(json.dumps(raw, ensure_ascii=False, separators=(",", ":")) + "\n",

@@ -5,6 +5,14 @@ publication date. Rather than touching the archive's files, the order is compute
 handed to the theme as data (`data/archive.json`): each article's rank, its page title, URL and
 day, the newest articles, and the articles of each month. Months have no content of their own,
 so each gets a generated `_index.md` (a Hugo section, which Hugo can paginate).
+
+A source's list is paginated here rather than by Hugo, numbered from the OLDEST article:
+page K (`<source>/page/K/`) holds the articles 20·(K−1)+1 … 20·K counted from the oldest,
+newest first. New articles then change only the newest page (and the landing page), so an
+incremental build renders those and not every page of the list: Hugo's paginator numbers from
+the newest item and moves every item down a page. The landing page (`<source>/`) shows the
+newest page, together with the one before it when the newest is not full (so it never shows a
+handful of items), links to the next older page and lists every page.
 """
 
 from __future__ import annotations
@@ -19,6 +27,8 @@ from archiver.site.inventory import Entry, SourceInfo
 CHINA_TZ = timezone(timedelta(hours=8))
 NEWEST = 12
 """Articles on the home page."""
+PAGE_SIZE = 20
+"""Articles on a page of a list."""
 SITE_TITLE = "新闻存档"
 
 
@@ -44,7 +54,7 @@ def plan_site(sources: list[SourceInfo], entries: list[Entry]) -> SitePlan:
                        for key, paths in months.items()],
         "total": len(ordered),
     }
-    return SitePlan(data=data, pages=_pages(sources, months))
+    return SitePlan(data=data, pages=_pages(sources, months, ordered))
 
 
 def _moment(entry: Entry) -> datetime:
@@ -77,7 +87,7 @@ def _source_data(source: SourceInfo, ordered: list[Entry]) -> dict[str, Any]:
             "oldest": _moment(own[-1]).strftime("%Y-%m-%d") if own else ""}
 
 
-def _pages(sources: list[SourceInfo], months: dict[str, list[str]]) -> dict[str, str]:
+def _pages(sources: list[SourceInfo], months: dict[str, list[str]], ordered: list[Entry]) -> dict[str, str]:
     """Section pages Hugo cannot make by itself, as JSON front matter (no escaping pitfalls)."""
     pages = {
         "_index.md": _front_matter(title=SITE_TITLE),
@@ -85,14 +95,31 @@ def _pages(sources: list[SourceInfo], months: dict[str, list[str]]) -> dict[str,
         "search/_index.md": _front_matter(title="搜索"),
     }
     for source in sources:
-        pages[f"{source.id}/_index.md"] = _front_matter(title=source.name, label=source.label)
+        pages.update(_source_pages(source, [e.path for e in ordered if e.source == source.id]))
     for key in months:
         pages[f"archive/{key}/_index.md"] = _front_matter(
             title=f"{key[:4]}年{int(key[5:])}月", month=key)
     return pages
 
 
-def _front_matter(**values: str) -> str:
+def _source_pages(source: SourceInfo, newest_first: list[str]) -> dict[str, str]:
+    """The landing page and the numbered pages of a source's list (see the module's docstring).
+    A page links to its newer neighbour (0: the landing page) and its older one (0: none)."""
+    oldest_first = newest_first[::-1]
+    chunks = [oldest_first[start:start + PAGE_SIZE][::-1] for start in range(0, len(oldest_first), PAGE_SIZE)]
+    count = len(chunks)
+    pages = {f"{source.id}/page/{number}/_index.md": _front_matter(
+        title=f"{source.name} · 第 {number} 页", page=number, items=chunk,
+        newer=number + 1 if number < count else 0, older=number - 1)
+        for number, chunk in enumerate(chunks, start=1)}
+    shown = min(count, 1 if count < 2 or len(chunks[-1]) == PAGE_SIZE else 2)
+    landing = [path for chunk in reversed(chunks[count - shown:]) for path in chunk]
+    pages[f"{source.id}/_index.md"] = _front_matter(
+        title=source.name, label=source.label, items=landing, older=count - shown, pages=count)
+    return pages
+
+
+def _front_matter(**values: object) -> str:
     return json.dumps(values, ensure_ascii=False, indent=2) + "\n"
 
 
