@@ -25,7 +25,7 @@ from archiver.disk import disk_error, stop_crawl, stopping
 from archiver.items import ArticleItem
 from archiver.media.policy import linked_records
 from archiver.prepare import outcome, prepare
-from archiver.render import urlname_for
+from archiver.article_file.render import urlname_for
 from archiver.run_context import RunContext, run_context
 from archiver.storage import article_path, remove_stale_temp_files, source_dir, write_atomic
 

@@ -18,7 +18,7 @@ from archiver.clock import format_timestamp
 from archiver.config import Source
 from archiver.media.links import local_links, relink
 from archiver.normalize import NormalisedArticle
-from archiver.render import render_article, urlname_for
+from archiver.article_file.render import render_article, urlname_for
 from archiver.storage import article_path
 
 

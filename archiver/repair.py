@@ -30,11 +30,11 @@ from pathlib import Path
 
 from archiver.catalog import ArticleRecord, Catalog, MediaRecord
 from archiver.config import Source
-from archiver.export.article_file import ArticleFileError, split_article_file
+from archiver.article_file.parse import ArticleFileError, split_article_file
 from archiver.export.from_files import local_copy
-from archiver.export.front_matter import article_title, read_front_matter, source_layout
+from archiver.article_file.front_matter import article_title, read_front_matter, source_layout
 from archiver.export.markdown_text import image_urls, parse_markdown
-from archiver.render import format_timestamp
+from archiver.article_file.render import format_timestamp
 from archiver.storage import file_digest
 from archiver.verify import (
     DAMAGED_FILE,

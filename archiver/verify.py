@@ -31,8 +31,8 @@ from dataclasses import asdict, dataclass, field
 from itertools import groupby
 
 from archiver.catalog import Catalog
-from archiver.export.article_file import ArticleFileError, read_article_file
-from archiver.export.front_matter import read_front_matter
+from archiver.article_file.parse import ArticleFileError, read_article_file
+from archiver.article_file.front_matter import read_front_matter
 from archiver.markdown import markdown_url
 from archiver.media.pipeline import FOLDERS
 from archiver.storage import file_digest, is_temp_file

@@ -21,7 +21,7 @@ from pathlib import Path
 from archiver.config import parse_config
 from archiver.extract import extract_article
 from archiver.normalize import normalise_article
-from archiver.render import render_article
+from archiver.article_file.render import render_article
 from archiver.replica import ReplicaSite
 from bench.harness import RESULTS, ROOT, SOURCES_YAML
 

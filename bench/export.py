@@ -3,7 +3,7 @@
 Run `python -m bench.export` from the project folder (`--sizes 2000 20000` by default). Each
 archive is synthetic but made by the archiver's own code, without crawling: the replica site's
 truth for article i (title, publication time, paragraphs, images, attachments) is rendered by
-`archiver.render.render_article` into its file and recorded with `Catalog.save_article`, so the
+`archiver.article_file.render.render_article` into its file and recorded with `Catalog.save_article`, so the
 files and rows are what a crawl of the replica would leave. Each export runs as a child process
 (`python -m archiver export … --to FILE`); wall time and peak RSS come from `os.wait4`.
 Also measured: `jsonl --from-files` (the archive without its catalog).
@@ -32,7 +32,7 @@ from archiver.doctree import Image, Inline, Paragraph
 from archiver.markdown import render_blocks
 from archiver.normalize import NormalisedArticle
 from archiver.clock import format_timestamp
-from archiver.render import render_article, urlname_for
+from archiver.article_file.render import render_article, urlname_for
 from archiver.replica import ReplicaSite
 from archiver.storage import article_path
 from bench.harness import RESULTS, SOURCES_YAML, run_measured

@@ -1,7 +1,7 @@
 """The article file's format read back as written: render → parse → render gives the same bytes,
 for every fixture article of the test suite (the hand-written pages, the Markdown constructs and
-the sample page), so the renderer (`archiver.render`) and the readers (`archiver.export.article_file`,
-`archiver.export.front_matter`, used by export, verify and repair) cannot drift apart."""
+the sample page), so the renderer (`archiver.article_file.render`) and the readers (`archiver.article_file.parse`,
+`archiver.article_file.front_matter`, used by export, verify and repair) cannot drift apart."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ import pytest
 
 from archiver.cms import PRESETS
 from archiver.config import FrontMatter, Source
-from archiver.export.article_file import split_article_file
-from archiver.export.front_matter import article_title, read_front_matter, site_names
+from archiver.article_file.parse import split_article_file
+from archiver.article_file.front_matter import article_title, read_front_matter, site_names
 from archiver.extract import Attachment, decode_html, extract_article
 from archiver.normalize import NormalisedArticle, normalise_article
-from archiver.render import render_article
+from archiver.article_file.render import render_article
 from conftest import FIXTURES
 
 ARCHIVED = datetime(2021, 11, 26, 1, 22, 2, 872027)

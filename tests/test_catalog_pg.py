@@ -16,7 +16,7 @@ import pytest
 
 from archiver.catalog import Catalog
 from archiver.lock import SourceLocks
-from archiver.render import format_timestamp
+from archiver.article_file.render import format_timestamp
 from archiver.replica import ReplicaServer, ReplicaSite
 from conftest import FAST, HRBEU_YAML, SAMPLE_NOW, clean_env, run_archiver
 

@@ -18,7 +18,7 @@ import pytest
 from archiver.dates import CHINA_TZ
 from archiver.export import FIELDS
 from archiver.extract import Attachment
-from archiver.render import attachment_list
+from archiver.article_file.render import attachment_list
 from archiver.replica import ReplicaServer, ReplicaSite
 from archiver.clock import format_timestamp
 from conftest import FAST, HRBEU_YAML, clean_env, run_archiver

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from archiver.cms import PRESETS
 from archiver.config import FrontMatter, Source
 from archiver.extract import Attachment, ExtractedArticle, extract_article
-from archiver.export.article_file import ArticleFileError, remove_divider, split_article_file
-from archiver.export.front_matter import (
+from archiver.article_file.parse import ArticleFileError, remove_divider, split_article_file
+from archiver.article_file.front_matter import (
     DEFAULT_FRONT_MATTER,
     article_title,
     match_template,
@@ -27,7 +27,7 @@ from archiver.export.front_matter import (
 )
 from archiver.export.markdown_text import image_urls, markdown_to_text, parse_markdown
 from archiver.normalize import normalise_article
-from archiver.render import render_article
+from archiver.article_file.render import render_article
 from conftest import FIXTURES, ROOT
 
 SAMPLE = ROOT.parent / "shared" / "sample" / "000_53f77539f23838d2.md"

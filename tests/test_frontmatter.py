@@ -13,7 +13,7 @@ import yaml
 
 from archiver.config import Source
 from archiver.normalize import NormalisedArticle
-from archiver.render import render_article
+from archiver.article_file.render import render_article
 from hugo_site import build_site
 
 ARCHIVED = datetime(2021, 11, 26, 1, 22, 2, 872027)

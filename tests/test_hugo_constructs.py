@@ -18,7 +18,7 @@ import pytest
 from lxml.html import HtmlElement
 
 from archiver.replica import ReplicaServer
-from archiver.render import urlname_for
+from archiver.article_file.render import urlname_for
 from conftest import FAST, FIXTURES, HRBEU_YAML, StaticSite, run_archiver
 from hugo_site import BuiltPage, BuiltSite, build_site, visible_text
 

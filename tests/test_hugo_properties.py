@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from archiver.config import Source
 from archiver.extract import ExtractedArticle
 from archiver.normalize import normalise_article
-from archiver.render import render_article
+from archiver.article_file.render import render_article
 from hugo_site import build_site, visible_text
 
 EXAMPLES = 600

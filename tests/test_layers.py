@@ -30,7 +30,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     )),
     ("normalisation", ("archiver.cleanup", "archiver.markdown", "archiver.normalize")),
     ("rendering", (
-        "archiver.render", "archiver.export.article_file", "archiver.export.front_matter",
+        "archiver.article_file",
         "archiver.export.markdown_text",
     )),
     ("storage", (
@@ -114,7 +114,7 @@ def test_the_readme_table_is_this_table() -> None:
 
 
 @pytest.mark.parametrize("importer, imported", [
-    ("archiver.render", "archiver.catalog"), ("archiver.extract", "archiver.cleanup"),
+    ("archiver.article_file.render", "archiver.catalog"), ("archiver.extract", "archiver.cleanup"),
     ("archiver.urls", "archiver.extract"), ("archiver.pipelines", "archiver.verify"),
 ])
 def test_an_upward_import_is_caught(importer: str, imported: str) -> None:

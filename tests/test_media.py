@@ -19,7 +19,7 @@ from archiver.extract import Attachment, extract_article
 from archiver.media.checks import MediaError, check_download, sniff
 from archiver.media.found import MediaRef, find_players, link_players, media_refs
 from archiver.media.links import local_url, relink
-from archiver.render import attachment_list
+from archiver.article_file.render import attachment_list
 from archiver.media.names import (
     MAX_NAME_BYTES,
     alternative_name,
@@ -29,7 +29,7 @@ from archiver.media.names import (
 )
 from archiver.media.policy import decide, next_attempt
 from archiver.normalize import normalise_article
-from archiver.render import render_article
+from archiver.article_file.render import render_article
 from archiver.replica.site import NAME_ENCODINGS, content_disposition, jpeg_bytes
 from conftest import HRBEU_YAML, SAMPLE_NOW
 

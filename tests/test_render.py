@@ -11,7 +11,7 @@ import yaml
 from archiver.markdown import LINE_START
 from archiver.normalize import Block, body_to_blocks
 from archiver.clock import format_timestamp
-from archiver.render import insert_divider, urlname_for, yaml_scalar
+from archiver.article_file.render import insert_divider, urlname_for, yaml_scalar
 
 
 @pytest.mark.parametrize("title", [

@@ -9,7 +9,7 @@ from pathlib import Path
 from archiver.config import load_config
 from archiver.extract import extract_article
 from archiver.normalize import normalise_article
-from archiver.render import render_article
+from archiver.article_file.render import render_article
 from archiver.replica import ReplicaServer
 from archiver.replica.site import jpeg_bytes
 from conftest import FAST, FIXTURES, HRBEU_YAML, ROOT, SAMPLE_NOW, StaticSite, run_archiver

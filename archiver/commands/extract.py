@@ -24,7 +24,7 @@ from archiver.commands.errors import UsageError
 from archiver.config import Source, load_config
 from archiver.extract import ExtractedArticle, ExtractionError, decode_html, extract_article
 from archiver.normalize import NormalisedArticle, normalise_article
-from archiver.render import render_article
+from archiver.article_file.render import render_article
 
 NAME = "extract"
 EXIT_NOT_ARTICLE = 1

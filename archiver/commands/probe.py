@@ -27,7 +27,7 @@ from archiver.cms.listing import ListReading, read_list
 from archiver.config import ArticleRules
 from archiver.extract import ExtractionError, decode_html, extract_article, parse_html
 from archiver.normalize import NormalisedArticle, normalise_article
-from archiver.render import yaml_scalar
+from archiver.article_file.render import yaml_scalar
 
 NAME = "probe"
 EXIT_FAILED = 1

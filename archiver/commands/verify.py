@@ -26,7 +26,7 @@ from archiver.commands.common import (
     writable_lock,
 )
 from archiver.config import CONFIG_ENV, DEFAULT_CONFIG_NAME, Source, load_config
-from archiver.render import format_timestamp
+from archiver.article_file.render import format_timestamp
 
 if TYPE_CHECKING:
     from archiver.verify import SourceReport

@@ -15,8 +15,8 @@ from typing import Any
 from archiver.catalog import CatalogError
 from archiver.catalog.reader import CatalogReader
 from archiver.config import Source
-from archiver.export.article_file import ArticleFileError, read_article_file
-from archiver.export.front_matter import read_front_matter, source_layout
+from archiver.article_file.parse import ArticleFileError, read_article_file
+from archiver.article_file.front_matter import read_front_matter, source_layout
 from archiver.export.markdown_text import markdown_to_text
 from archiver.export.query import ExportQuery
 from archiver.export.records import (

@@ -2,7 +2,7 @@
 
 Everything comes from `OUTPUT/<source>/*.md`: the id (`urlname`) and archive time (`date`) from
 the front matter, the URL from the source link, the site name and page title by matching the
-front-matter templates (`archiver.export.front_matter`), images from the body and attachments
+front-matter templates (`archiver.article_file.front_matter`), images from the body and attachments
 from the attachment list, with their URLs as the file links them (a link to the archive's own
 copy, `/<source>/images/…` with `image_links: local`, also gives the copy's `path`). What the
 files do not hold stays None: `published` and `updated` (only the catalog records them), and
@@ -22,8 +22,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from archiver.config import Source
-from archiver.export.article_file import ArticleFileError, read_article_file
-from archiver.export.front_matter import article_title, read_front_matter, source_layout
+from archiver.article_file.parse import ArticleFileError, read_article_file
+from archiver.article_file.front_matter import article_title, read_front_matter, source_layout
 from archiver.export.markdown_text import image_urls, parse_markdown, tokens_to_text
 from archiver.export.query import ExportQuery
 from archiver.export.records import AttachmentRef, ExportRecord, ImageRef, local_time

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.config import Source
-from archiver.export.article_file import ArticleFileError, read_article_file
+from archiver.article_file.parse import ArticleFileError, read_article_file
 from archiver.catalog.reader import CatalogReader
-from archiver.export.front_matter import article_title, read_front_matter, site_names, source_layout
+from archiver.article_file.front_matter import article_title, read_front_matter, site_names, source_layout
 from archiver.export.from_files import archive_sources
 
 Warn = Callable[[str], None]

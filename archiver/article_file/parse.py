@@ -1,6 +1,6 @@
 """Reading an archived article file back into its parts: front matter, body, attachments, link.
 
-The inverse of `archiver.render.render_article`: a file is `---`, the YAML front matter, `---`,
+The inverse of `archiver.article_file.render.render_article`: a file is `---`, the YAML front matter, `---`,
 the body Markdown with Hugo's `<!--more-->` divider in it, then (when the article has any) the
 attachment list `附件：` with one `- [name](URL)` item per attachment, and the source link
 paragraph `[text](URL)` at the very end; blocks are separated by blank lines. The catalog
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from archiver.render import ATTACHMENTS_LABEL, DIVIDER
+from archiver.article_file.render import ATTACHMENTS_LABEL, DIVIDER
 
 FENCE = "---\n"
 _CLOSING_FENCE = "\n---\n"

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from archiver.config import FrontMatter, Source
-from archiver.export.article_file import ArticleFileError
+from archiver.article_file.parse import ArticleFileError
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DEFAULT_FRONT_MATTER = FrontMatter()
