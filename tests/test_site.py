@@ -16,6 +16,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import lxml.html
 import pytest
 
+from archiver.site.plan import category_slug
 from conftest import run_archiver
 from hugo_site import visible_text
 from site_archive import build, crawl, replica_sites
@@ -221,7 +222,9 @@ def test_an_incremental_rebuild_equals_a_cold_build(tmp_path):
     assert (public / "pagefind-bundles.js").read_text() == "window.ARCHIVER_SEARCH_BUNDLES = [];\n"
     untouched = public / "hrbeu" / hashlib.md5(sites["hrbeu"].article(0).url.encode()).hexdigest() / "index.html"
     oldest_page = public / "hrbeu" / "page" / "1" / "index.html"
+    oldest_category = public / "categories" / category_slug("哈尔滨工程大学") / "page" / "1" / "index.html"
     before, oldest_before = untouched.stat().st_mtime_ns, oldest_page.stat().st_mtime_ns
+    category_before = oldest_category.stat().st_mtime_ns
     sites["hrbeu"].add_articles(2)  # nefu's pages show sidebars with every source's month counts
     crawl(tmp_path, {"hrbeu": sites["hrbeu"]}, command="crawl")
     result = build(tmp_path)
@@ -229,6 +232,7 @@ def test_an_incremental_rebuild_equals_a_cold_build(tmp_path):
     assert "; incremental: 2 article pages changed, 2 added to the search index; " in result.stdout
     assert untouched.stat().st_mtime_ns == before  # not rendered again
     assert oldest_page.stat().st_mtime_ns == oldest_before  # the new articles went to page 2
+    assert oldest_category.stat().st_mtime_ns == category_before  # so do the categories' lists
     assert built_files(public) == built_files(cold_build(tmp_path))
     broken, checked = broken_links(public)
     assert not broken and checked > 500

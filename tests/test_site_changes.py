@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from archiver.site.changes import MAX_BUNDLES, find_changes, segment_config
 from archiver.site.manifest import ArticleState, Manifest
+from archiver.site.plan import category_slug
 
 
 def state(page: str, month: str = "2021-11", boxed: bool = False) -> ArticleState:
@@ -34,7 +35,7 @@ def test_new_articles_render_their_pages_lists_and_months():
     assert config == (
         "[segments.archiver-changed]\n"
         "[[segments.archiver-changed.includes]]\n"
-        'kind = "{home,taxonomy,term}"\n'
+        'kind = "home"\n'
         "[[segments.archiver-changed.includes]]\n"
         'path = "{/a,/a/new,/archive,/archive/2021-12,/search}"\n'
         "[[segments.archiver-changed.includes]]\n"
@@ -91,3 +92,13 @@ def test_a_changed_article_renders_every_numbered_page_of_its_source():
     changes = find_changes(manifest(), "frame", {**BEFORE, "a/x.md": state("changed")}, LISTS)
     assert changes.lists == ()
     assert 'path = "{/a,/a/page/**,/a/x,/archive,/archive/2021-11,/search}"\n' in segment_config(changes)
+
+
+def test_a_changed_article_renders_every_page_of_its_categories():
+    before = {**BEFORE, "a/x.md": ArticleState((1, 1), "sha", "1", "2021-11", False, "slug", ("旧", "both"))}
+    after = {**BEFORE, "a/x.md": ArticleState((1, 1), "sha", "2", "2021-11", False, "slug", ("新", "both"))}
+    changes = find_changes(manifest(before), "frame", after, LISTS)
+    slugs = sorted(category_slug(name) for name in ("旧", "新", "both"))
+    assert changes.categories == tuple(slugs)
+    config = segment_config(changes)
+    assert all(f"/categories/{slug}," in config and f"/categories/{slug}/page/**" in config for slug in slugs)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from archiver.site.inventory import Entry, SourceInfo
-from archiver.site.plan import plan_site
+from archiver.site.plan import category_slug, plan_site, with_categories
 
 SOURCES = [SourceInfo("a", "甲大学", "a.edu.cn"), SourceInfo("b", "乙大学", "b.edu.cn")]
 
@@ -68,3 +68,27 @@ def test_source_pages_are_numbered_from_the_oldest_so_new_articles_change_only_t
     assert full["a/_index.md"]["items"] == full["a/page/3/_index.md"]["items"]
     assert full["a/_index.md"]["older"] == 2
     assert pages_of(61)["a/page/3/_index.md"]["newer"] == 4  # the old newest page links onwards
+
+
+def category_pages(count: int) -> dict[str, dict]:
+    """The category pages for `count` articles of source a and one of b: every article of a
+    is in 甲类, b's and the first of a's also in 乙类."""
+    entries = [entry("a", f"n{n:03}", f"2021-01-01T10:{n // 60:02}:{n % 60:02}+08:00") for n in range(count)]
+    entries.append(entry("b", "m", "2020-01-01T10:00:00+08:00"))
+    categories = {e.path: ("甲类",) for e in entries if e.source == "a"} | {"b/m.md": ("乙类",), "a/n000.md": ("甲类", "乙类")}
+    plan = with_categories(plan_site(SOURCES, entries), categories)
+    return {path: json.loads(text) for path, text in plan.pages.items() if path.startswith("categories/")}
+
+
+def test_category_pages_are_numbered_from_the_oldest_like_a_sources():
+    one, other = category_slug("甲类"), category_slug("乙类")
+    before, after = category_pages(45), category_pages(46)
+    assert before["categories/_index.md"] == {"title": "分类", "terms": [
+        {"name": "甲类", "slug": one, "count": 45}, {"name": "乙类", "slug": other, "count": 2}]}
+    assert before[f"categories/{one}/page/1/_index.md"] == {
+        "title": "甲类 · 第 1 页", "page": 1, "items": [f"a/n{n:03}.md" for n in range(19, -1, -1)],
+        "newer": 2, "older": 0}
+    assert before[f"categories/{other}/_index.md"]["items"] == ["a/n000.md", "b/m.md"]  # newest first
+    assert {p for p, v in after.items() if before.get(p) != v} == {
+        "categories/_index.md", f"categories/{one}/_index.md", f"categories/{one}/page/3/_index.md"}
+    assert category_slug("甲类") == one and len({one, other}) == 2 and one.isascii()

@@ -17,7 +17,7 @@ from archiver.config import Source
 from archiver.site import manifest, search
 from archiver.site.changes import SEGMENT, Changes, find_changes, segment_config
 from archiver.site.inventory import read_inventory
-from archiver.site.plan import plan_site
+from archiver.site.plan import plan_site, with_categories
 from archiver.site.scaffold import tree_size, write_site
 from archiver.site.state import fingerprint, forget, remember, up_to_date
 from archiver.site.tools import SiteError, hugo_binary, pagefind_binary, run_tool
@@ -68,17 +68,18 @@ def build_site(request: SiteRequest, warn: Warn) -> BuildResult:
     if not entries:
         raise SiteError(f"{request.output}: no article files in any source folder: nothing to show")
     site = request.site.resolve()  # Hugo reads --destination relative to --source
+    public = site / "public"
+    previous = None if request.force or not (public / "index.html").is_file() else manifest.load(site)
     plan = plan_site(sources, entries)
+    now = manifest.article_states(request.output.resolve(), plan, previous)
+    plan = with_categories(plan, {path: state.categories for path, state in now.items()})
     write_site(site, request.output, request.base_url, plan)
     hugo, pagefind = hugo_binary(), pagefind_binary()
     current = fingerprint(site, request.output.resolve(), (hugo, pagefind))
-    public = site / "public"
     if not request.force and up_to_date(site, current):
         seconds["plan"] = time.monotonic() - clock
         files, size = tree_size(public)
         return BuildResult(len(entries), len(sources), 0, files, size, seconds, skipped=True)
-    previous = None if request.force or not (public / "index.html").is_file() else manifest.load(site)
-    now = manifest.article_states(request.output.resolve(), plan, previous)
     frame = manifest.frame_hash(site, (hugo, pagefind), plan)
     lists = manifest.list_states(plan)
     changes = find_changes(previous, frame, now, lists)

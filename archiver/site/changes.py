@@ -7,12 +7,12 @@ of `public/` as they are. A page must be rendered again when anything it shows c
 - an article page: its file or its data (title, URL, day); pages with `sidebar` or `authorbox`
   show their source's newest articles and count and every source's month counts, so all of
   them whenever an article came or changed;
-- the lists: a source's landing page and those of its numbered pages whose generated front
-  matter (articles, links) changed (`archiver.site.plan` numbers them from the oldest, so new
-  articles change only the newest), every numbered page of a source with a changed article
-  (the items show its title and day); every page of the months that gained or changed an
-  article and of the categories (Hugo's pagination, newest first, moves every item of a list
-  that grew down by one); the home page, the month overview and the search page (totals).
+- the lists: a source's landing page and those of its (or a category's) numbered pages whose
+  generated front matter (articles, links) changed (`archiver.site.plan` numbers them from the
+  oldest, so new articles change only the newest), every page of a source or category with
+  a changed article (the items show its title and day); every page of the months that gained
+  or changed an article (Hugo's pagination, newest first, moves every item of a list that grew
+  down by one); the home page, the month overview and the search page (totals).
 
 A build is full (everything rendered, `public/` cleaned) when there is no manifest, the frame
 (theme, configuration, names, binaries) changed, or an article file or a generated list page
@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass
 
 from archiver.site.manifest import ArticleState, Manifest
+from archiver.site.plan import category_slug
 
 SEGMENT = "archiver-changed"
 MAX_BUNDLES = 8
@@ -42,8 +43,9 @@ _PLAIN_SOURCE = re.compile(r"[a-z0-9_-]+")
 class Changes:
     """`full`: render everything (`reason` says why). Otherwise the article paths whose pages
     change (`pages`), the sources whose list changes, those with boxed pages, the months whose
-    list changes, the generated list pages that changed (`lists`, content paths), the new
-    articles (`added`), and whether search needs a full index."""
+    list changes, the categories (folder slugs) of changed articles, the generated list pages
+    that changed (`lists`, content paths), the new articles (`added`), and whether search
+    needs a full index."""
 
     full: bool
     reason: str = ""
@@ -51,6 +53,7 @@ class Changes:
     sources: tuple[str, ...] = ()
     boxed_sources: tuple[str, ...] = ()
     months: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
     lists: tuple[str, ...] = ()
     added: tuple[str, ...] = ()
     search_full: bool = False
@@ -65,8 +68,10 @@ def find_changes(previous: Manifest | None, frame: str, now: dict[str, ArticleSt
     touched = added + changed
     months = {now[p].month for p in touched} | {previous.articles[p].month for p in changed}
     boxed = {_source(p) for p, state in now.items() if state.boxed} if touched else set()
+    categories = {category_slug(c) for p in changed for c in now[p].categories + previous.articles[p].categories}
     return Changes(full=False, pages=tuple(touched), sources=tuple(sorted({_source(p) for p in touched})),
                    boxed_sources=tuple(sorted(boxed)), months=tuple(sorted(months)),
+                   categories=tuple(sorted(categories)),
                    lists=_changed_lists(previous.lists, lists), added=tuple(added),
                    search_full=bool(changed) or _compact(previous, len(added), len(now)))
 
@@ -121,7 +126,7 @@ def segment_config(changes: Changes) -> str:
         else:
             whole.add(page.split("/", 1)[0])
     lines = [f"[segments.{SEGMENT}]",
-             f"[[segments.{SEGMENT}.includes]]", 'kind = "{home,taxonomy,term}"',
+             f"[[segments.{SEGMENT}.includes]]", 'kind = "home"',
              f"[[segments.{SEGMENT}.includes]]", f"path = {_glob(paths)}"]
     if whole:
         lines += [f"[[segments.{SEGMENT}.includes]]", 'kind = "page"', f"path = {_glob({f'/{s}/**' for s in whole})}"]
@@ -130,10 +135,11 @@ def segment_config(changes: Changes) -> str:
 
 def _list_paths(changes: Changes) -> set[str]:
     """The lists to render: sources' landing pages, the generated list pages that changed,
-    every numbered page of a source with a rewritten article, the months, the overviews."""
+    every page of a source or category with a rewritten article, the months, the overviews."""
     paths = {"/archive", "/search"} | {f"/{source}" for source in changes.sources}
     paths |= {f"/archive/{month}" for month in changes.months}
     paths |= {"/" + page.removesuffix("/_index.md") for page in changes.lists if page != "_index.md"}
+    paths |= {f"/categories/{slug}{tail}" for slug in changes.categories for tail in ("", "/page/**")}
     return paths | {f"/{_source(page)}/page/**" for page in changes.pages if page not in changes.added}
 
 

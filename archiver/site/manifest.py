@@ -25,10 +25,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archiver.article_file.front_matter import read_front_matter
+from archiver.article_file.parse import ArticleFileError
 from archiver.site.plan import SitePlan
 
 MANIFEST = ".archiver-site-manifest.json"
-VERSION = 2
+VERSION = 3
 # `authorbox: true` or `sidebar: true` in the front matter: the page shows the source's count
 # and newest articles (YAML's other spellings of true, as Hugo reads them).
 _BOXED = re.compile(rb"^(?:authorbox|sidebar):[ \t]*(?:true|True|TRUE)[ \t]*$", re.MULTILINE)
@@ -39,7 +41,8 @@ _SLUG = re.compile(rb"^slug:[ \t]*['\"]?([^'\"\s]+)['\"]?[ \t]*$", re.MULTILINE)
 class ArticleState:
     """One article as built: `stat` (size, mtime_ns) and `sha` of its file, `page` (hash of
     everything its page shows), `month` (`YYYY-MM`), `boxed` (authorbox or sidebar on),
-    `slug` (its page's folder name, from the front matter)."""
+    `slug` (its page's folder name, from the front matter), `categories` (its front matter's,
+    for the category lists)."""
 
     stat: tuple[int, int]
     sha: str
@@ -47,6 +50,7 @@ class ArticleState:
     month: str
     boxed: bool
     slug: str
+    categories: tuple[str, ...] = ()
 
 
 @dataclass
@@ -92,7 +96,7 @@ def article_states(output: Path, plan: SitePlan, previous: Manifest | None) -> d
         key = (stat.st_size, stat.st_mtime_ns)
         old = known.get(path)
         if old is not None and old.stat == key:
-            sha, boxed, slug = old.sha, old.boxed, old.slug
+            sha, boxed, slug, categories = old.sha, old.boxed, old.slug, old.categories
         else:
             data = (output / path).read_bytes()
             sha = hashlib.sha256(data).hexdigest()
@@ -100,10 +104,20 @@ def article_states(output: Path, plan: SitePlan, previous: Manifest | None) -> d
             boxed = _BOXED.search(head) is not None
             found = _SLUG.search(head)
             slug = found.group(1).decode("utf-8", "replace") if found else Path(path).stem
+            categories = _categories(head)
         page = hashlib.sha256(json.dumps([sha, shown["t"], shown["u"], shown["d"], shown["p"]],
                                          ensure_ascii=False).encode()).hexdigest()
-        states[path] = ArticleState(key, sha, page, shown["d"][:7], boxed, slug)
+        states[path] = ArticleState(key, sha, page, shown["d"][:7], boxed, slug, categories)
     return states
+
+
+def _categories(head: bytes) -> tuple[str, ...]:
+    """The `categories` of a file's front matter (`head`: the file up to the closing fence);
+    none when it cannot be read (the inventory already warned about such a file)."""
+    try:
+        return read_front_matter(head.decode("utf-8").removeprefix("---").lstrip("\r\n")).categories
+    except (ArticleFileError, UnicodeDecodeError):
+        return ()
 
 
 def list_states(plan: SitePlan) -> dict[str, str]:
@@ -117,7 +131,8 @@ def load(site: Path) -> Manifest | None:
         raw = json.loads((site / MANIFEST).read_text(encoding="utf-8"))
         if raw.get("version") != VERSION:
             return None
-        articles = {path: ArticleState(tuple(a["stat"]), a["sha"], a["page"], a["month"], a["boxed"], a["slug"])
+        articles = {path: ArticleState(tuple(a["stat"]), a["sha"], a["page"], a["month"], a["boxed"], a["slug"],
+                                         tuple(a["categories"]))
                     for path, a in raw["articles"].items()}
         return Manifest(raw["frame"], articles, dict(raw["lists"]), raw["indexed"], raw["bundles"], raw["serial"])
     except (OSError, ValueError, KeyError, TypeError):

@@ -17,6 +17,7 @@ handful of items), links to the next older page and lists every page.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -103,19 +104,49 @@ def _pages(sources: list[SourceInfo], months: dict[str, list[str]], ordered: lis
 
 
 def _source_pages(source: SourceInfo, newest_first: list[str]) -> dict[str, str]:
-    """The landing page and the numbered pages of a source's list (see the module's docstring).
+    """The landing page and the numbered pages of a source's list (see the module's docstring)."""
+    return _numbered_pages(source.id, source.name, newest_first, label=source.label)
+
+
+def with_categories(plan: SitePlan, categories: dict[str, tuple[str, ...]]) -> SitePlan:
+    """`plan` with the category lists: an overview (`categories/`) and, per category, a landing
+    page and numbered pages from the oldest like a source's (`categories/<slug>/page/K/`), so a
+    crawl re-renders only the newest pages of the categories that grew. `categories`: each
+    article's categories, from its front matter (kept in the build's manifest)."""
+    articles = plan.data["articles"]
+    members: dict[str, list[str]] = {}
+    for path in sorted(articles, key=lambda p: articles[p]["r"]):
+        for name in dict.fromkeys(categories.get(path, ())):
+            members.setdefault(name, []).append(path)
+    terms = sorted(members, key=lambda name: (-len(members[name]), name))
+    pages = dict(plan.pages)
+    pages["categories/_index.md"] = _front_matter(
+        title="分类", terms=[{"name": n, "slug": category_slug(n), "count": len(members[n])} for n in terms])
+    for name in terms:
+        pages.update(_numbered_pages(f"categories/{category_slug(name)}", name, members[name], label="分类"))
+    return SitePlan(data=plan.data, pages=pages)
+
+
+def category_slug(name: str) -> str:
+    """A category's folder: plain ASCII whatever the name (Hugo would rewrite other names and
+    a segment's glob must match them), the same for the same name on every build."""
+    return "c-" + hashlib.sha256(name.encode()).hexdigest()[:12]
+
+
+def _numbered_pages(folder: str, name: str, newest_first: list[str], label: str) -> dict[str, str]:
+    """A list's landing page (`folder/`) and numbered pages (`folder/page/K/`), from the oldest.
     A page links to its newer neighbour (0: the landing page) and its older one (0: none)."""
     oldest_first = newest_first[::-1]
     chunks = [oldest_first[start:start + PAGE_SIZE][::-1] for start in range(0, len(oldest_first), PAGE_SIZE)]
     count = len(chunks)
-    pages = {f"{source.id}/page/{number}/_index.md": _front_matter(
-        title=f"{source.name} · 第 {number} 页", page=number, items=chunk,
+    pages = {f"{folder}/page/{number}/_index.md": _front_matter(
+        title=f"{name} · 第 {number} 页", page=number, items=chunk,
         newer=number + 1 if number < count else 0, older=number - 1)
         for number, chunk in enumerate(chunks, start=1)}
     shown = min(count, 1 if count < 2 or len(chunks[-1]) == PAGE_SIZE else 2)
     landing = [path for chunk in reversed(chunks[count - shown:]) for path in chunk]
-    pages[f"{source.id}/_index.md"] = _front_matter(
-        title=source.name, label=source.label, items=landing, older=count - shown, pages=count)
+    pages[f"{folder}/_index.md"] = _front_matter(
+        title=name, label=label, items=landing, older=count - shown, pages=count)
     return pages
 
 
