@@ -16,8 +16,8 @@ from pathlib import Path
 from archiver.config import Source
 from archiver.site import manifest, search
 from archiver.site.changes import SEGMENT, Changes, find_changes, segment_config
-from archiver.site.inventory import read_inventory
-from archiver.site.plan import plan_site, with_categories
+from archiver.site.inventory import Entry, SourceInfo, read_inventory
+from archiver.site.plan import SitePlan, plan_site, with_categories
 from archiver.site.scaffold import tree_size, write_site
 from archiver.site.state import fingerprint, forget, remember, up_to_date
 from archiver.site.tools import SiteError, hugo_binary, pagefind_binary, run_tool
@@ -70,9 +70,7 @@ def build_site(request: SiteRequest, warn: Warn) -> BuildResult:
     site = request.site.resolve()  # Hugo reads --destination relative to --source
     public = site / "public"
     previous = None if request.force or not (public / "index.html").is_file() else manifest.load(site)
-    plan = plan_site(sources, entries)
-    now = manifest.article_states(request.output.resolve(), plan, previous)
-    plan = with_categories(plan, {path: state.categories for path, state in now.items()})
+    plan, now = _plan(request.output.resolve(), sources, entries, previous)
     write_site(site, request.output, request.base_url, plan)
     hugo, pagefind = hugo_binary(), pagefind_binary()
     current = fingerprint(site, request.output.resolve(), (hugo, pagefind))
@@ -96,6 +94,15 @@ def build_site(request: SiteRequest, warn: Warn) -> BuildResult:
     files, size = tree_size(public)
     how = "" if changes.full else f"incremental: {len(changes.pages)} article pages changed, {searched}"
     return BuildResult(len(entries), len(sources), built.searchable(), files, size, seconds, incremental=how)
+
+
+def _plan(output: Path, sources: list[SourceInfo], entries: list[Entry],
+          previous: manifest.Manifest | None) -> tuple[SitePlan, dict[str, manifest.ArticleState]]:
+    """The site's plan and every article's state: the category lists need the articles'
+    categories, which only their files have (read again only when a file changed)."""
+    plan = plan_site(sources, entries)
+    now = manifest.article_states(output, plan, previous)
+    return with_categories(plan, {path: state.categories for path, state in now.items()}), now
 
 
 def _render(hugo: Path, site: Path, public: Path, changes: Changes) -> None:

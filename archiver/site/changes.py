@@ -68,12 +68,18 @@ def find_changes(previous: Manifest | None, frame: str, now: dict[str, ArticleSt
     touched = added + changed
     months = {now[p].month for p in touched} | {previous.articles[p].month for p in changed}
     boxed = {_source(p) for p, state in now.items() if state.boxed} if touched else set()
-    categories = {category_slug(c) for p in changed for c in now[p].categories + previous.articles[p].categories}
     return Changes(full=False, pages=tuple(touched), sources=tuple(sorted({_source(p) for p in touched})),
                    boxed_sources=tuple(sorted(boxed)), months=tuple(sorted(months)),
-                   categories=tuple(sorted(categories)),
+                   categories=_categories(changed, previous.articles, now),
                    lists=_changed_lists(previous.lists, lists), added=tuple(added),
                    search_full=bool(changed) or _compact(previous, len(added), len(now)))
+
+
+def _categories(changed: list[str], before: dict[str, ArticleState],
+                now: dict[str, ArticleState]) -> tuple[str, ...]:
+    """The folder slugs of the categories the changed articles were or are in."""
+    return tuple(sorted({category_slug(name) for path in changed
+                         for name in before[path].categories + now[path].categories}))
 
 
 def _changed_lists(before: dict[str, str], now: dict[str, str]) -> tuple[str, ...]:
