@@ -2,8 +2,7 @@
 over 12 (ruff's C901, `[tool.ruff.lint.mccabe]` in pyproject.toml), except where a comment on
 its `def` line says why. Run as a test so CI enforces it with the suite.
 
-A function over a limit may carry `# noqa: C901 (why)` or `# long: why` on its `def` line; the
-files in `TEMPORARY` are exempt while the catalog work (issue 18) moves their SQL out.
+A function over a limit may carry `# noqa: C901 (why)` or `# long: why` on its `def` line.
 """
 
 from __future__ import annotations
@@ -18,14 +17,6 @@ from conftest import ROOT
 
 MAX_LINES = 50
 PACKAGES = ("archiver", "spiders")
-# Temporary: these move their SQL into archiver/catalog (issue 18), which splits them up.
-TEMPORARY = {
-    "archiver/catalog.py",
-    "archiver/verify.py",
-    "archiver/repair.py",
-    "archiver/export/from_catalog.py",
-    "archiver/commands/verify.py",
-}
 _REASON = re.compile(r"#\s*(noqa:\s*C901\s*\(\S.*\)|long:\s*\S)")
 
 
@@ -41,8 +32,6 @@ def test_no_function_is_longer_than_50_lines_without_a_reason() -> None:
     too_long = []
     for path in _python_files():
         name = path.relative_to(ROOT).as_posix()
-        if name in TEMPORARY:
-            continue
         text = path.read_text(encoding="utf-8")
         lines = text.splitlines()
         for node in ast.walk(ast.parse(text)):
@@ -61,8 +50,7 @@ def test_no_function_is_more_complex_than_12_without_a_reason() -> None:
     )
     assert result.returncode in (0, 1), result.stderr
     found = [line for line in result.stdout.splitlines() if ": C901 " in line]
-    offending = [line for line in found if line.split(":", 1)[0] not in TEMPORARY]
-    assert offending == []
+    assert found == []
 
 
 def test_every_exemption_comment_gives_a_reason() -> None:

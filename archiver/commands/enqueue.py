@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from archiver.commands.options import add_config_option
+
 NAME = "enqueue"
 
 
@@ -16,8 +18,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument("what", choices=("crawl", "backfill"), help="the command each task runs")
     parser.add_argument("sources", nargs="*", metavar="SOURCE", help="source ids (default: all)")
-    parser.add_argument("--config", "-c", default=None,
-                        help="sources file (default $ARCHIVER_CONFIG or ./sources.yaml)")
+    add_config_option(parser)
     parser.add_argument("--broker", default=None, metavar="URL",
                         help="Celery Redis URL (default $ARCHIVER_BROKER_URL)")
     backfill = parser.add_argument_group("backfill options (passed to `archiver backfill`)")

@@ -42,6 +42,11 @@ def add_run_options(parser: argparse.ArgumentParser, report_help: str, settings_
     """`--report FILE`, `-s NAME=VALUE` (repeatable) and the verbosity options of a command
     that runs Scrapy."""
     parser.add_argument("--report", default=None, metavar="FILE", help=report_help)
-    parser.add_argument("-s", "--set", dest="settings", action="append", default=[],
-                        metavar="NAME=VALUE", help=settings_help)
+    add_settings_option(parser, settings_help)
     add_log_options(parser)
+
+
+def add_settings_option(parser: Options, help: str) -> None:
+    """`-s/--set NAME=VALUE` (repeatable): a Scrapy setting, checked by `archiver.setting_checks`."""
+    parser.add_argument("-s", "--set", dest="settings", action="append", default=[],
+                        metavar="NAME=VALUE", help=help)

@@ -14,19 +14,19 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from archiver.article_file.render import format_timestamp
 from archiver.catalog import Catalog, CatalogError, open_catalog
 from archiver.catalog.dialect import one_line
 from archiver.clock import archive_time
 from archiver.commands.common import (
-    DEFAULT_OUTPUT,
     UsageError,
     add_catalog_options,
     catalog_location,
     check_output_folder,
     writable_lock,
 )
+from archiver.commands.options import add_config_option, add_output_option
 from archiver.config import CONFIG_ENV, DEFAULT_CONFIG_NAME, Source, load_config
-from archiver.article_file.render import format_timestamp
 
 if TYPE_CHECKING:
     from archiver.verify import SourceReport
@@ -49,9 +49,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "failed (downloaded again by the next crawl). Exit code 0 when consistent, 1 when "
         "problems remain.",
     )
-    parser.add_argument("--output", "-o", default=DEFAULT_OUTPUT, help="archive folder (default ./output)")
+    add_output_option(parser)
     add_catalog_options(parser)
-    parser.add_argument("--config", "-c", default=None,
+    add_config_option(parser,
                         help="sources file, for the title layout of rebuilt rows and the list of "
                         "sources (optional; default $ARCHIVER_CONFIG or ./sources.yaml if present)")
     parser.add_argument("--source", dest="sources", action="extend", nargs="+", default=[],

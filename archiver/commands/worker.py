@@ -6,10 +6,11 @@ import argparse
 import os
 import socket
 
-from archiver.commands.common import (
-    DEFAULT_OUTPUT,
-    check_output_folder,
-    checked_overrides,
+from archiver.commands.common import check_output_folder, checked_overrides
+from archiver.commands.options import (
+    add_config_option,
+    add_output_option,
+    add_settings_option,
 )
 
 NAME = "worker"
@@ -25,11 +26,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument("--concurrency", type=int, default=1, metavar="N",
                         help="crawls this worker runs at once (default 1)")
-    parser.add_argument("--output", "-o", default=DEFAULT_OUTPUT, help="archive folder (default ./output)")
-    parser.add_argument("--config", "-c", default=None,
-                        help="sources file (default $ARCHIVER_CONFIG or ./sources.yaml)")
-    parser.add_argument("-s", "--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
-                        help="Scrapy setting for every crawl, as for `archiver crawl` (repeatable)")
+    add_output_option(parser)
+    add_config_option(parser)
+    add_settings_option(parser, "Scrapy setting for every crawl, as for `archiver crawl` (repeatable)")
     parser.add_argument("--broker", default=None, metavar="URL",
                         help="Celery Redis URL (default $ARCHIVER_BROKER_URL)")
     return parser
