@@ -159,6 +159,9 @@ class _HTTPServer(ThreadingHTTPServer):
     """Keeps a handle on open client sockets, so that stopping really ends keep-alive sessions."""
 
     daemon_threads = True
+    # socketserver's default backlog of 5 overflows when a crawl opens 16+ connections at once on
+    # a busy machine: dropped handshakes then surface as download timeouts of the crawl.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], replica: ReplicaServer) -> None:
         self.replica = replica
