@@ -2,17 +2,18 @@
 
 Writing, fsyncing and recording each article and each image on its own cost a backfill about a
 third of its time: a thread hand-off, an fsync and a SQLite transaction apiece (README,
-Performance). So the pipelines stage files instead (written under a temporary name on the
-reactor thread, which takes microseconds) and hand over the article's catalog row; every
+Performance). So the pipelines stage files instead (their bytes kept until the flush) and hand
+over the article's catalog row; every
 `ARCHIVER_WRITE_BATCH` articles (the first batches are smaller: 1, 2, 4 ... so the first articles
 of a run are on record at once), `ARCHIVER_WRITE_BATCH_SECONDS` after the first one waiting, and
-when the crawl closes, one trip to a worker thread publishes the files (fsync each, rename,
-fsync their folders: `archiver.storage.publish`) and then one transaction records the rows.
+when the crawl closes, or once `ARCHIVER_WRITE_BATCH_BYTES` are staged, one trip to a worker
+thread writes the files (each to a temporary name, fsynced, then renamed, then their folders
+fsynced: `archiver.storage.write_durably`) and then one transaction records the rows.
 
 What a power loss or a SIGKILL can do is what it always could: a file is under its name only once
 its bytes are on disk, and an article's row exists only once its files (article and media) are;
-a batch cut short leaves temporary files (deleted by the next run) and articles without a row,
-which the next run fetches and writes again, to the same bytes.
+a batch cut short leaves at most temporary files (deleted by the next run) and articles without
+a row, which the next run fetches and writes again, to the same bytes.
 
 While rows wait, the batch answers the crawl's questions about them first (is this article
 archived, what is known of this image, is that path taken), so batching changes when things are
@@ -33,7 +34,7 @@ from twisted.python.failure import Failure
 
 from archiver.catalog import ArticleRecord, Catalog, MediaRecord
 from archiver.disk import disk_error, stop_crawl
-from archiver.storage import Staged, discard, publish, stage
+from archiver.storage import write_durably
 
 logger = logging.getLogger(__name__)
 
@@ -45,13 +46,16 @@ class WriteRefused(Exception):
 class WriteBatch:
     """The files and rows of one crawl that are written but not yet durable and recorded."""
 
-    def __init__(self, crawler: Crawler, catalog: Catalog, *, size: int, seconds: float) -> None:
+    def __init__(self, crawler: Crawler, catalog: Catalog, *, size: int, seconds: float,
+                 max_bytes: int) -> None:
         self.crawler = crawler
         self.catalog = catalog
         self.size = max(1, size)
+        self.max_bytes = max_bytes
         self._limit = 1  # the first articles are recorded at once; the batch then doubles up to `size`
         self.seconds = seconds
-        self._files: list[Staged] = []
+        self._files: list[tuple[Path, bytes]] = []
+        self._bytes = 0
         self._rows: list[tuple[ArticleRecord, list[MediaRecord]]] = []
         self._fresh: list[Path] = []  # article files that did not exist: taken back if unrecorded
         self._articles: dict[tuple[str, str], ArticleRecord] = {}
@@ -72,10 +76,14 @@ class WriteBatch:
         rest = [url for url in urls if url not in waiting]
         return waiting | (self.catalog.archived_among(source, rest) if rest else set())
 
-    def known_medium(self, source: str, url: str) -> MediaRecord | None:
-        """What is known of a media URL: a copy just downloaded in this batch, else the catalog's
-        answer (`Catalog.known_medium`)."""
-        return self._media.get((source, url)) or self.catalog.known_medium(source, url)
+    def known_media(self, source: str, urls: list[str]) -> dict[str, MediaRecord]:
+        """What is known of each media URL: a copy downloaded in this batch, else the catalog's
+        answer (`Catalog.known_media`); URLs nothing is known of are left out."""
+        found = {url: self._media[(source, url)] for url in urls if (source, url) in self._media}
+        rest = [url for url in urls if url not in found]
+        if rest:
+            found.update(self.catalog.known_media(source, rest))
+        return found
 
     def has_file(self, path: Path) -> bool:
         """Whether `path` exists or is staged to exist."""
@@ -92,28 +100,14 @@ class WriteBatch:
     # -- adding
 
     def stage_file(self, path: Path, data: bytes, digest: str | None = None) -> None:
-        """Write `path`'s new content under a temporary name; it appears at the next flush.
-
-        A disk that refuses it stops the crawl (`WriteRefused`) and takes back everything staged
-        since the last flush: that frees room for the flush already under way to record its
-        rows, and what is taken back was not archived yet (the next run fetches it)."""
-        try:
-            staged = stage(path, data)
-        except OSError as exc:
-            if (reason := disk_error(exc)) is None:
-                raise
-            self._abandon_waiting()
-            stop_crawl(self.crawler, reason, path)
-            raise WriteRefused(reason) from None
-        self._files.append(staged)
+        """Give `path` new content; it is written at the next flush."""
+        self._files.append((path, data))
         self._paths[path] = digest
-        self._schedule()
-
-    def _abandon_waiting(self) -> None:
-        files, rows = self._files, self._rows
-        self._files, self._rows, self._fresh = [], [], []
-        discard(files)
-        self._forget(files, rows)
+        self._bytes += len(data)
+        if self._bytes >= self.max_bytes:
+            self._schedule(now=True)  # large media: do not hold more than this in memory
+        else:
+            self._schedule()
 
     async def add_article(self, record: ArticleRecord, media: list[MediaRecord], path: Path,
                           data: bytes | None) -> None:
@@ -132,11 +126,14 @@ class WriteBatch:
         if len(self._rows) >= self._limit:
             await self.flush()
 
-    def _schedule(self) -> None:
-        if self._timer is None and self.seconds > 0:
-            from twisted.internet import reactor  # the one Scrapy installed
+    def _schedule(self, now: bool = False) -> None:
+        from twisted.internet import reactor  # the one Scrapy installed
 
-            self._timer = reactor.callLater(self.seconds, self._flush_later)  # type: ignore[attr-defined]
+        if now and self._timer is not None:
+            self._timer.cancel()  # type: ignore[attr-defined]
+            self._timer = None
+        if self._timer is None and (now or self.seconds > 0):
+            self._timer = reactor.callLater(0 if now else self.seconds, self._flush_later)  # type: ignore[attr-defined]
 
     def _flush_later(self) -> None:
         self._timer = None
@@ -154,7 +151,7 @@ class WriteBatch:
         if not self._files and not self._rows:
             return
         files, rows, fresh = self._files, self._rows, self._fresh
-        self._files, self._rows, self._fresh = [], [], []
+        self._files, self._rows, self._fresh, self._bytes = [], [], [], 0
         self._flushing = done = Deferred()
         try:
             await self._publish_and_record(files, rows, fresh)
@@ -164,11 +161,11 @@ class WriteBatch:
             self._flushing = None
             done.callback(None)
 
-    async def _publish_and_record(self, files: list[Staged], rows: list[tuple[ArticleRecord, list[MediaRecord]]],
-                                  fresh: list[Path]) -> None:
-        refused: Path = files[0].path if files else self.catalog.path
+    async def _publish_and_record(self, files: list[tuple[Path, bytes]],
+                                  rows: list[tuple[ArticleRecord, list[MediaRecord]]], fresh: list[Path]) -> None:
+        refused: Path = files[0][0].parent if files else self.catalog.path
         try:
-            await maybe_deferred_to_future(threads.deferToThread(publish, files))
+            await maybe_deferred_to_future(threads.deferToThread(write_durably, files))
             refused = self.catalog.path
             if rows:
                 self.catalog.save_articles(rows)
@@ -176,19 +173,18 @@ class WriteBatch:
             reason = disk_error(exc)
             if reason is None:
                 raise
-            discard(files)
             for path in fresh:  # written, but the catalog could not record it
                 with contextlib.suppress(OSError):
                     path.unlink(missing_ok=True)
             stop_crawl(self.crawler, reason, refused)
             raise WriteRefused(reason) from None
 
-    def _forget(self, files: list[Staged], rows: list[tuple[ArticleRecord, list[MediaRecord]]]) -> None:
+    def _forget(self, files: list[tuple[Path, bytes]], rows: list[tuple[ArticleRecord, list[MediaRecord]]]) -> None:
         """Stop answering for what this flush recorded (unless a later version is waiting)."""
-        still_staged = {staged.path for staged in self._files}
-        for staged in files:
-            if staged.path not in still_staged:
-                self._paths.pop(staged.path, None)
+        still_staged = {path for path, _ in self._files}
+        for path, _ in files:
+            if path not in still_staged:
+                self._paths.pop(path, None)
         for record, media in rows:
             key = (record.source, record.url)
             if self._articles.get(key) is record:

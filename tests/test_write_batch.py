@@ -1,4 +1,4 @@
-"""Batched writes (`archiver.write_batch`, `archiver.storage.stage`/`publish`): files become
+"""Batched writes (`archiver.write_batch`, `archiver.storage.write_durably`): files become
 visible only once durable, and batching changes when articles are recorded, never what."""
 
 from __future__ import annotations
@@ -7,35 +7,38 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
+
 from archiver.catalog import Catalog
 from archiver.replica import ReplicaServer, ReplicaSite
-from archiver.storage import discard, is_temp_file, publish, stage
+from archiver.storage import is_temp_file, write_durably
 from conftest import FAST, HRBEU_YAML, run_archiver
 
 
-def test_a_staged_file_appears_under_its_name_only_when_published(tmp_path: Path) -> None:
+def test_files_written_durably_appear_whole_readable_and_without_leftovers(tmp_path: Path) -> None:
     target = tmp_path / "hrbeu" / "a.md"
-    staged = stage(target, "正文".encode())
-    assert not target.exists()
-    assert staged.temp.parent == target.parent and is_temp_file(staged.temp.name)
-    publish([staged])
+    write_durably([(target, "正文".encode()), (tmp_path / "hrbeu" / "images" / "b.jpg", b"\xff\xd8")])
     assert target.read_bytes() == "正文".encode()
     assert stat.S_IMODE(target.stat().st_mode) == 0o644  # readable by a web server
-    assert os.listdir(target.parent) == ["a.md"]  # no temporary file left
+    assert sorted(os.listdir(target.parent)) == ["a.md", "images"]  # no temporary file left
+    assert os.listdir(target.parent / "images") == ["b.jpg"]
 
 
-def test_publishing_a_name_twice_keeps_the_last_copy(tmp_path: Path) -> None:
+def test_a_name_written_twice_in_one_batch_keeps_the_last_copy(tmp_path: Path) -> None:
     target = tmp_path / "a.md"
-    publish([stage(target, b"first"), stage(target, b"second")])
+    write_durably([(target, b"first"), (target, b"second")])
     assert target.read_bytes() == b"second"
     assert os.listdir(tmp_path) == ["a.md"]
 
 
-def test_a_discarded_file_leaves_nothing(tmp_path: Path) -> None:
-    target = tmp_path / "a.md"
-    target.write_bytes(b"old")
-    discard([stage(target, b"new")])
-    assert os.listdir(tmp_path) == ["a.md"] and target.read_bytes() == b"old"
+def test_a_batch_that_fails_leaves_no_temporary_file_and_the_old_files_as_they_were(tmp_path: Path) -> None:
+    kept = tmp_path / "a.md"
+    kept.write_bytes(b"old")
+    blocked = tmp_path / "blocked"
+    blocked.write_bytes(b"a file where a folder is needed")
+    with pytest.raises(OSError):
+        write_durably([(kept, b"new"), (blocked / "b.md", b"never")])
+    assert sorted(os.listdir(tmp_path)) == ["a.md", "blocked"] and kept.read_bytes() == b"old"
 
 
 def _backfill(folder: Path, server: ReplicaServer, *settings: str) -> dict[str, bytes]:

@@ -233,13 +233,21 @@ class Catalog:
     def known_medium(self, source: str, url: str) -> MediaRecord | None:
         """What the source's archive knows of a media URL, whichever article uses it: a done
         copy first (newest), else the failure with the most attempts, else a linked row."""
-        row = self.db.execute(
+        return self.known_media(source, [url]).get(url)
+
+    def known_media(self, source: str, urls: list[str]) -> dict[str, MediaRecord]:
+        """`known_medium` for several URLs (an article's media) in one query."""
+        marks = ", ".join("?" * len(urls))
+        rows = self.db.execute(
             f"SELECT {_MEDIA_COLUMNS} FROM media m JOIN articles a ON a.id = m.article_id "
-            "WHERE m.url = ? AND a.source = ? ORDER BY m.state = 'done' DESC, "
-            "m.state = 'failed' DESC, m.attempts DESC, m.id DESC LIMIT 1",
-            (url, source),
-        ).fetchone()
-        return MediaRecord(**dict(row)) if row else None
+            f"WHERE m.url IN ({marks}) AND a.source = ? ORDER BY m.state = 'done' DESC, "
+            "m.state = 'failed' DESC, m.attempts DESC, m.id DESC",
+            (*urls, source),
+        )
+        found: dict[str, MediaRecord] = {}
+        for row in rows:
+            found.setdefault(row["url"], MediaRecord(**dict(row)))
+        return found
 
     def failed_media(self, source: str, due: str | None = None,
                      max_attempts: int | None = None) -> list[tuple[str, list[MediaRecord]]]:

@@ -58,7 +58,6 @@ from archiver.media.policy import decide, next_attempt
 from archiver.run_context import RunContext, run_context
 from archiver.storage import file_digest, remove_stale_temp_files, write_atomic
 from archiver.url_guard import UrlRefused
-from archiver.write_batch import WriteRefused
 
 logger = logging.getLogger(__name__)
 FOLDERS = {"image": "images", "attachment": "files", "video": "videos"}
@@ -135,10 +134,12 @@ class MediaFilesPipeline(FilesPipeline):
         records: list[MediaRecord] = []
         downloads: list[tuple[int, MediaRef, int, bytes]] = []
         requests = []
+        writes = self._context.writes
+        wanted_urls = [ref.url for ref in refs if self._wanted(ref)]
+        known_media = writes.known_media(self.source.id, wanted_urls) if wanted_urls else {}
         for ref in refs:
-            wanted = ref.downloadable and (ref.kind != "video" or self.source.download_videos)
-            writes = self._context.writes
-            known = writes.known_medium(self.source.id, ref.url) if wanted else None
+            wanted = self._wanted(ref)
+            known = known_media.get(ref.url) if wanted else None
             exists = bool(known and known.state == "done" and known.local_path
                           and writes.has_file(self.output / known.local_path))
             decision = decide(ref, known, download=wanted, file_exists=exists, now=now, max_attempts=limit)
@@ -155,6 +156,10 @@ class MediaFilesPipeline(FilesPipeline):
             requests.append(request)
         self._pending[id(item)] = (records, downloads)
         return requests
+
+    def _wanted(self, ref: MediaRef) -> bool:
+        """Whether this run downloads the medium (videos only for sources that opt in)."""
+        return ref.downloadable and (ref.kind != "video" or self.source.download_videos)
 
     def _request(self, ref: MediaRef, article_url: str) -> Request:
         cap = self.options.video_max_bytes if ref.kind == "video" else self.options.max_bytes
@@ -188,12 +193,9 @@ class MediaFilesPipeline(FilesPipeline):
         digest = hashlib.sha256(body).hexdigest()
         request.meta["archiver_sha256"] = digest
         path = self._unclaimed(self.file_path(request, response=response, info=info, item=item), digest, len(body))
-        try:
-            # Staged: it appears under its name, durably, when the run's write batch is flushed,
-            # before the row of any article that uses it (`archiver.write_batch`).
-            self._context.writes.stage_file(self.output / path, body, digest)
-        except WriteRefused as exc:  # the crawl is stopping (logged once); not a media failure
-            raise MediaError("disk_error", str(exc)) from None
+        # Staged: it appears under its name, durably, when the run's write batch is flushed,
+        # before the row of any article that uses it (`archiver.write_batch`).
+        self._context.writes.stage_file(self.output / path, body, digest)
         declared = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip()
         self.crawler.stats.inc_value("archiver/media/downloaded")
         self.crawler.stats.inc_value("archiver/media/bytes", len(body))
