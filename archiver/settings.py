@@ -110,9 +110,13 @@ ARCHIVER_CONTACT = ""
 # How long a catalog write waits (SQLite retrying) while another process holds the catalog; at
 # start a run exits 2, mid-run it stops like a refused write (exit 74), nothing half-recorded.
 ARCHIVER_CATALOG_BUSY_TIMEOUT = 10.0
-# Longest time extracting one article may take (it runs in a worker thread); longer fails the
-# article as `extract_timeout` (a selector too slow for that page) and the crawl goes on. 0: none.
+# Longest time reading one article page may take (in a worker process); longer fails the article
+# as `extract_timeout` (a selector too slow for that page), the worker is killed and the crawl
+# goes on. 0: none.
 ARCHIVER_EXTRACT_TIMEOUT = 30.0
+# Worker processes reading article pages (parse, extract, normalise; archiver.page_workers).
+# 0: read them on the reactor thread itself, where ARCHIVER_EXTRACT_TIMEOUT cannot apply.
+ARCHIVER_EXTRACT_PROCESSES = 1
 # Raw capture (archiver.warc): every HTTP exchange as WARC request + response records in
 # OUTPUT/.archiver/warc/<source>/. pages (robots.txt, lists, articles), all (media too) or off;
 # a source's `warc` key wins. At 950 the middleware sees raw bodies, every redirect hop and retry.
