@@ -17,6 +17,7 @@ watches its parent's pipe (`_die_with_parent`).
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 import threading
@@ -27,16 +28,20 @@ from multiprocessing.connection import wait
 from archiver.items import ArticleItem
 from archiver.page import ArticlePage, Unread, read_article_page
 
+logger = logging.getLogger(__name__)
+
 
 class PageReaders:
     """`processes` workers reading article pages; 0 reads them on the calling (reactor) thread,
     where no timeout can stop a runaway page."""
 
     def __init__(self, processes: int, timeout: float) -> None:
+        if processes < 0:
+            raise ValueError(f"ARCHIVER_EXTRACT_PROCESSES must be 0 or more, not {processes}")
         self.processes = processes
         self.timeout = timeout
         self._pool: ProcessPoolExecutor | None = None
-        self._starting: asyncio.Task[ProcessPoolExecutor] | None = None
+        self._ready: asyncio.Future[list[int]]
         self._slots = asyncio.Semaphore(max(processes, 1))
 
     async def read(self, page: ArticlePage) -> ArticleItem | Unread:
@@ -44,9 +49,10 @@ class PageReaders:
         if self.processes == 0:
             return read_article_page(page)
         async with self._slots:
-            for attempt in (1, 2):
-                pool = await self._started()
+            for _ in range(2):
+                pool, ready = self._started()
                 try:
+                    await asyncio.shield(ready)
                     work = asyncio.wrap_future(pool.submit(read_article_page, page))
                     return await asyncio.wait_for(work, self.timeout if self.timeout > 0 else None)
                 except TimeoutError:
@@ -55,6 +61,7 @@ class PageReaders:
                                   "(ARCHIVER_EXTRACT_TIMEOUT); a selector too slow for this page?")
                 except BrokenProcessPool:
                     self._kill(pool)
+                    logger.warning("The worker reading a page died (killed, or a crash): %s", page.url)
         return Unread("extract_crashed", "the worker reading this page died twice "
                       "(a crash or out of memory in the parser?)")
 
@@ -63,23 +70,17 @@ class PageReaders:
         if self._pool is not None:
             self._kill(self._pool)
 
-    async def _started(self) -> ProcessPoolExecutor:
-        """The pool, its workers all running: starting them (the forkserver, its imports) does
-        not count against the first pages' timeout."""
-        if self._pool is not None:
-            return self._pool
-        if self._starting is None or self._starting.done():
-            self._starting = asyncio.ensure_future(self._start())
-        return await asyncio.shield(self._starting)
-
-    async def _start(self) -> ProcessPoolExecutor:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["archiver.page"])  # each worker forks with them imported
-        pool = ProcessPoolExecutor(self.processes, mp_context=context, initializer=_die_with_parent)
-        # One task per worker while none is idle starts them all.
-        await asyncio.gather(*(asyncio.wrap_future(pool.submit(os.getpid)) for _ in range(self.processes)))
-        self._pool = pool
-        return pool
+    def _started(self) -> tuple[ProcessPoolExecutor, asyncio.Future[list[int]]]:
+        """The pool, and what fires once its workers all run: starting them (the forkserver,
+        its imports) does not count against the first pages' timeout."""
+        if self._pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["archiver.page"])  # each worker forks with it imported
+            self._pool = ProcessPoolExecutor(self.processes, mp_context=context, initializer=_die_with_parent)
+            # One task per worker while none is idle starts them all.
+            self._ready = asyncio.gather(*(asyncio.wrap_future(self._pool.submit(os.getpid))
+                                           for _ in range(self.processes)))
+        return self._pool, self._ready
 
     def _kill(self, pool: ProcessPoolExecutor) -> None:
         """Kill `pool`'s workers, so its other pages fail with BrokenProcessPool and are read
@@ -88,7 +89,7 @@ class PageReaders:
             return
         self._pool = None
         # The executor has no public way to kill its workers before Python 3.14.
-        for process in list(pool._processes.values()):  # type: ignore[attr-defined]
+        for process in list((pool._processes or {}).values()):  # type: ignore[attr-defined]
             process.kill()
         pool.shutdown(wait=False)
 

@@ -186,3 +186,31 @@ def test_a_sigkilled_crawl_leaves_no_worker_behind(tmp_path: Path) -> None:
             crawl.kill()
             for pid in marked(mark):
                 os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_crawl_costs_no_article(tmp_path: Path) -> None:
+    (tmp_path / "sources.yaml").write_text(HRBEU_YAML + f"    article:\n      body: '{SLOW_BODY}'\n",
+                                           encoding="utf-8")
+    with LoggingProxy() as site:
+        site.add("http://gongxue.cn/xw.htm", list_page(*(f"info/1/{n}.htm" for n in range(1, 4))))
+        for n in range(1, 4):  # about a second each
+            site.add(f"http://gongxue.cn/info/1/{n}.htm",
+                     article_page(f"慢{n}", '<div class="v_news_content">' + "<p>段</p>" * 1500 + "</div>"))
+        env = clean_env(http_proxy=site.url, ARCHIVER_NOW="2021-11-26 01:22:02")
+        crawl = subprocess.Popen([sys.executable, "-m", "archiver", "crawl", "--report", "r.json", *FAST],
+                                 cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            def worker() -> set[int]:  # the forkserver's child, once an article was served
+                below = descendants(crawl.pid)
+                return {p for p in below if _parent(p) in below} if URL in site.urls() else set()
+            for pid in poll(worker):
+                os.kill(pid, signal.SIGKILL)
+            _, stderr = crawl.communicate(timeout=120)
+        finally:
+            crawl.kill()
+    assert crawl.returncode == 0, stderr[-3000:]
+    assert "The worker reading a page died (killed, or a crash): http://gongxue.cn/info/1/" in stderr
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["sources"]["hrbeu"]
+    assert report["articles"]["new"] == 3
+    assert not report.get("failed_articles_by_reason")
