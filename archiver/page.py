@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from archiver.config import Source
+from archiver.cms.base import Preset
+from archiver.config import ArticleRules
 from archiver.extract import ExtractionError, decode_html, extract_article
 from archiver.items import ArticleItem
 from archiver.refusals import refuse_article, refuse_extraction, refuse_response
@@ -28,14 +29,17 @@ class Unread:
 @dataclass(frozen=True)
 class ArticlePage:
     """A fetched article page and what reading it needs: the requested `url` names the article,
-    `final_url` and `redirect_urls` tell a login redirect."""
+    `final_url` and `redirect_urls` tell a login redirect. The source's preset travels by value,
+    so a worker process reads with the preset the crawl resolved."""
 
     body: bytes
     content_type: str | None
     url: str
     final_url: str
     redirect_urls: Sequence[str]
-    source: Source
+    source_id: str
+    preset: Preset
+    rules: ArticleRules
 
 
 def read_article_page(page: ArticlePage) -> ArticleItem | Unread:
@@ -50,11 +54,11 @@ def read_article_page(page: ArticlePage) -> ArticleItem | Unread:
         return Unread(refusal.reason, refusal.message)
     html = decode_html(page.body, page.content_type)
     try:
-        article = extract_article(html, page.url, page.source.preset, page.source.article)
+        article = extract_article(html, page.url, page.preset, page.rules)
     except ExtractionError as exc:
         refusal = refuse_extraction(page.body, exc.reason)
         return Unread(exc.reason, str(exc)) if refusal is None else Unread(refusal.reason, refusal.message)
     refusal = refuse_article(article.body)
     if refusal is not None:
         return Unread(refusal.reason, refusal.message)
-    return ArticleItem.read(page.source.id, article)
+    return ArticleItem.read(page.source_id, article)

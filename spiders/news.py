@@ -281,7 +281,8 @@ class NewsSpider(scrapy.Spider):
             self._article_failed(url, "not_html", "response is not an HTML page")
             return
         page = ArticlePage(response.body, _content_type(response), url, response.url,
-                           tuple(response.meta.get("redirect_urls", ())), self.source)
+                           tuple(response.meta.get("redirect_urls", ())), self.source.id,
+                           self.source.preset, self.source.article)
         item = await self.readers.read(page)
         if isinstance(item, Unread):
             self._article_failed(url, item.reason, item.message)

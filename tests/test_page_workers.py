@@ -37,7 +37,9 @@ def source() -> Source:
 
 def page(paragraphs: int, url: str = URL) -> ArticlePage:
     body = article_page("标题", '<div class="v_news_content">' + "<p>段</p>" * paragraphs + "</div>")
-    return ArticlePage(body.encode(), "text/html; charset=utf-8", url, url, (), source())
+    read_as = source()
+    return ArticlePage(body.encode(), "text/html; charset=utf-8", url, url, (), read_as.id,
+                       read_as.preset, read_as.article)
 
 
 def descendants(pid: int) -> set[int]:
