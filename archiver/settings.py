@@ -114,7 +114,8 @@ ARCHIVER_CATALOG_BUSY_TIMEOUT = 10.0
 # as `extract_timeout` (a selector too slow for that page), the worker is killed and the crawl
 # goes on. 0: none.
 ARCHIVER_EXTRACT_TIMEOUT = 30.0
-# Worker processes reading article pages (parse, extract, normalise; archiver.page_workers).
+# Worker processes reading article pages (parse, extract, normalise; archiver.page_workers), per
+# source crawled (one crawl of several sources starts that many per source).
 # 0: read them on the reactor thread itself, where ARCHIVER_EXTRACT_TIMEOUT cannot apply.
 ARCHIVER_EXTRACT_PROCESSES = 1
 # Raw capture (archiver.warc): every HTTP exchange as WARC request + response records in
