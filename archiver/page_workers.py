@@ -25,10 +25,15 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.connection import wait
 
+from scrapy import Request
+from scrapy.crawler import Crawler
+
 from archiver.items import ArticleItem
 from archiver.page import ArticlePage, Unread, read_article_page
 
 logger = logging.getLogger(__name__)
+# Article pages downloaded ahead of the workers, per worker (`PageBacklogMiddleware`).
+WAITING_PER_PROCESS = 8
 
 
 class PageReaders:
@@ -43,27 +48,49 @@ class PageReaders:
         self._pool: ProcessPoolExecutor | None = None
         self._ready: asyncio.Future[list[int]]
         self._slots = asyncio.Semaphore(max(processes, 1))
+        self._reading = 0  # pages handed to `read` and not read yet
+        self._room = asyncio.Event()
+        self._room.set()
 
     async def read(self, page: ArticlePage) -> ArticleItem | Unread:
         """The page read by a worker (see the module's docstring for timeouts and crashes)."""
         if self.processes == 0:
             return read_article_page(page)
-        async with self._slots:
-            for _ in range(2):
-                pool, ready = self._started()
-                try:
-                    await asyncio.shield(ready)
-                    work = asyncio.wrap_future(pool.submit(read_article_page, page))
-                    return await asyncio.wait_for(work, self.timeout if self.timeout > 0 else None)
-                except TimeoutError:
-                    self._kill(pool)
-                    return Unread("extract_timeout", f"extraction took more than {self.timeout:g} s "
-                                  "(ARCHIVER_EXTRACT_TIMEOUT); a selector too slow for this page?")
-                except BrokenProcessPool:
-                    self._kill(pool)
-                    logger.warning("The worker reading a page died (killed, or a crash): %s", page.url)
+        self._reading += 1
+        self._update_room()
+        try:
+            async with self._slots:
+                return await self._read_in_pool(page)
+        finally:
+            self._reading -= 1
+            self._update_room()
+
+    async def room(self) -> None:
+        """Returns once fewer than `WAITING_PER_PROCESS` pages per worker wait to be read."""
+        await self._room.wait()
+
+    async def _read_in_pool(self, page: ArticlePage) -> ArticleItem | Unread:
+        for _ in range(2):
+            pool, ready = self._started()
+            try:
+                await asyncio.shield(ready)
+                work = asyncio.wrap_future(pool.submit(read_article_page, page))
+                return await asyncio.wait_for(work, self.timeout if self.timeout > 0 else None)
+            except TimeoutError:
+                self._kill(pool)
+                return Unread("extract_timeout", f"extraction took more than {self.timeout:g} s "
+                              "(ARCHIVER_EXTRACT_TIMEOUT); a selector too slow for this page?")
+            except BrokenProcessPool:
+                self._kill(pool)
+                logger.warning("The worker reading a page died (killed, or a crash): %s", page.url)
         return Unread("extract_crashed", "the worker reading this page died twice "
                       "(a crash or out of memory in the parser?)")
+
+    def _update_room(self) -> None:
+        if self._reading < WAITING_PER_PROCESS * self.processes:
+            self._room.set()
+        else:
+            self._room.clear()
 
     def close(self) -> None:
         """Stop the workers (at the end of the crawl: none is busy then, or it is stuck)."""
@@ -92,6 +119,29 @@ class PageReaders:
         for process in list((pool._processes or {}).values()):  # type: ignore[attr-defined]
             process.kill()
         pool.shutdown(wait=False)
+
+
+class PageBacklogMiddleware:
+    """Holds an article request back while `WAITING_PER_PROCESS` pages per worker wait to be read.
+
+    The reactor downloads faster than one worker reads: without this, pages pile up to Scrapy's
+    `SCRAPER_SLOT_MAX_ACTIVE_SIZE` (5 MB: hundreds of pages), all fetched again after a crash.
+    A request held here counts as downloading, so Scrapy sends no more than its
+    `CONCURRENT_REQUESTS`; media downloads do not pass through the spider and are not held.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PageBacklogMiddleware:
+        return cls(crawler)
+
+    async def process_request(self, request: Request, spider: object = None) -> None:
+        spider = self.crawler.spider
+        readers = getattr(spider, "readers", None)
+        if isinstance(readers, PageReaders) and request.callback == getattr(spider, "parse_article", None):
+            await readers.room()
 
 
 def _die_with_parent() -> None:

@@ -38,6 +38,8 @@ DOWNLOADER_MIDDLEWARES = {
     "archiver.middlewares.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "archiver.middlewares.RedirectGuardMiddleware": 600,
+    # First: an article request waits here while its pages pile up ahead of the reading workers.
+    "archiver.page_workers.PageBacklogMiddleware": 50,
 }
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
