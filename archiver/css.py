@@ -3,8 +3,8 @@
 lxml's `element.cssselect(css)` translates the selector to XPath on every call (measured: more
 than half of extraction time); presets use a few dozen selectors on every page, so each is
 translated once and kept, per thread: an lxml XPath object evaluates one document at a time
-(it holds a lock), and articles are extracted in worker threads, so a shared one would make an
-article wait for a slow selector on another page.
+(it holds a lock), and a process may extract articles on more than one thread, so a shared one
+would make an article wait for a slow selector on another page.
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ report. Codes: `http_<status>`, `timeout`, `truncated`, `too_large`, `redirect_l
 `internal_resolved` (`archiver.url_guard`), `connection_lost`,
 `connection_refused`, `dns_error`, `not_in_warc`; anything else is the exception's class name.
 (Pages that arrive but are refused, `empty_body`, `login_page`, and extraction failures, `no_body`,
-`too_deep` …, get their codes from `archiver.refusals` and `archiver.extract`.)
+`too_deep` …, get their codes from `archiver.refusals` and `archiver.extract`; a page whose reading
+took too long or killed its worker twice, `extract_timeout`, `extract_crashed`, from
+`archiver.page_workers`.)
 """
 
 from __future__ import annotations

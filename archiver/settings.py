@@ -38,6 +38,8 @@ DOWNLOADER_MIDDLEWARES = {
     "archiver.middlewares.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "archiver.middlewares.RedirectGuardMiddleware": 600,
+    # First: an article request waits here while its pages pile up ahead of the reading workers.
+    "archiver.page_workers.PageBacklogMiddleware": 50,
 }
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
@@ -116,9 +118,14 @@ ARCHIVER_CATALOG_BUSY_TIMEOUT = 10.0
 ARCHIVER_WRITE_BATCH = 16
 ARCHIVER_WRITE_BATCH_SECONDS = 2.0
 ARCHIVER_WRITE_BATCH_BYTES = 8 * 1024 * 1024
-# Longest time extracting one article may take (it runs in a worker thread); longer fails the
-# article as `extract_timeout` (a selector too slow for that page) and the crawl goes on. 0: none.
+# Longest time reading one article page may take (in a worker process); longer fails the article
+# as `extract_timeout` (a selector too slow for that page), the worker is killed and the crawl
+# goes on. 0: none.
 ARCHIVER_EXTRACT_TIMEOUT = 30.0
+# Worker processes reading article pages (parse, extract, normalise; archiver.page_workers), per
+# source crawled (one crawl of several sources starts that many per source).
+# 0: read them on the reactor thread itself, where ARCHIVER_EXTRACT_TIMEOUT cannot apply.
+ARCHIVER_EXTRACT_PROCESSES = 1
 # Raw capture (archiver.warc): every HTTP exchange as WARC request + response records in
 # OUTPUT/.archiver/warc/<source>/. pages (robots.txt, lists, articles), all (media too) or off;
 # a source's `warc` key wins. At 950 the middleware sees raw bodies, every redirect hop and retry.

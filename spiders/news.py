@@ -2,7 +2,7 @@
 
 Run it as `archiver crawl hrbeu` / `archiver backfill hrbeu` or, from the project folder,
 `scrapy crawl news -a source=hrbeu [-a mode=backfill -a since=2020-01-01 …]`. It only crawls and
-decides what to fetch (from the catalog); reading pages is `archiver.extract`, writing is the
+decides what to fetch (from the catalog); reading pages is `archiver.page`, writing is the
 pipelines'.
 """
 
@@ -22,9 +22,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import get_base_url
-from twisted.internet import threads
 from twisted.internet.defer import Deferred
-from twisted.internet.defer import TimeoutError as TimeoutError_
 from twisted.python.failure import Failure
 
 from archiver import settings as defaults
@@ -33,12 +31,14 @@ from archiver.cms.pager import is_pager_text
 from archiver.config import Source, load_config
 from archiver.dates import find_date
 from archiver.disk import disk_error, stop_crawl
-from archiver.extract import ExtractedArticle, ExtractionError, decode_html, extract_article, parse_html
+from archiver.extract import ExtractionError, decode_html, parse_html
+from archiver.failures import failure_message, failure_reason
 from archiver.items import ArticleItem, MediaRetryItem
 from archiver.media.retries import due_retries
+from archiver.page import ArticlePage, Unread
+from archiver.page_workers import PageReaders
 from archiver.plan import CrawlPlan, spider_argument_names
-from archiver.failures import failure_message, failure_reason
-from archiver.refusals import refuse_article, refuse_extraction, refuse_response
+from archiver.refusals import refuse_response
 from archiver.run_context import RunContext
 from archiver.urls import link_target
 
@@ -72,6 +72,7 @@ class NewsSpider(scrapy.Spider):
         self._config_arg = config
         self.plan = plan or CrawlPlan.from_spider_args(**plan_args)
         self.context: RunContext
+        self.readers: PageReaders
         self.media_retry_only = False
         self.known_pages_in_a_row = 0
         self.list_pages_seen = 0
@@ -86,6 +87,10 @@ class NewsSpider(scrapy.Spider):
         spider.media_retry_only = crawler.settings.getbool("ARCHIVER_MEDIA_RETRY_ONLY")
         command = "media" if spider.media_retry_only else spider.plan.mode
         spider.context = RunContext.start(crawler, source, spider.plan, command)
+        spider.readers = PageReaders(
+            crawler.settings.getint("ARCHIVER_EXTRACT_PROCESSES", defaults.ARCHIVER_EXTRACT_PROCESSES),
+            crawler.settings.getfloat("ARCHIVER_EXTRACT_TIMEOUT", defaults.ARCHIVER_EXTRACT_TIMEOUT))
+        crawler.signals.connect(spider.readers.close, signal=signals.spider_closed)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         crawler.signals.connect(spider._spider_error, signal=signals.spider_error)
         crawler.signals.connect(spider._item_error, signal=signals.item_error)
@@ -273,45 +278,26 @@ class NewsSpider(scrapy.Spider):
         )
 
     async def parse_article(self, response: Response, url: str) -> AsyncIterator[ArticleItem]:
-        """Extract the article; a page this preset cannot read, an empty page or a login page is
-        logged, counted and recorded as failed (the next crawl tries it again), never written.
-
-        The page is decoded by `decode_html`, not Scrapy: a GBK page declared as UTF-8, or a
-        UTF-8 page with GBK paragraphs, must give the same text as its clean UTF-8 twin.
-
-        Extraction runs in the reactor's thread pool, bounded by `ARCHIVER_EXTRACT_TIMEOUT`: a
-        selector that takes pathologically long on a page (lxml evaluates it without the GIL,
-        and cannot be interrupted) fails that article as `extract_timeout` while the crawl goes on.
-        """
+        """Read the article (`archiver.page`, in a worker process: `archiver.page_workers`); a
+        page this preset cannot read, an empty page, a login page or one whose reading exceeds
+        `ARCHIVER_EXTRACT_TIMEOUT` is logged, counted and recorded as failed (the next crawl
+        tries it again), never written."""
         if not isinstance(response, TextResponse):
             self._article_failed(url, "not_html", "response is not an HTML page")
             return
-        refusal = refuse_response(response.url, response.meta.get("redirect_urls", ()), response.body)
-        if refusal is not None:
-            self._article_failed(url, refusal.reason, refusal.message)
+        page = ArticlePage(response.body, _content_type(response), url, response.url,
+                           tuple(response.meta.get("redirect_urls", ())), self.source.id,
+                           self.source.preset, self.source.article)
+        item = await self.readers.read(page)
+        if isinstance(item, Unread):
+            self._article_failed(url, item.reason, item.message)
             return
-        try:
-            article = await self._extract(response, url)
-        except ExtractionTimeout as exc:
-            self._article_failed(url, "extract_timeout", str(exc))
-            return
-        except ExtractionError as exc:
-            refusal = refuse_extraction(response.body, exc.reason)
-            if refusal is None:
-                self._article_failed(url, exc.reason, str(exc))
-            else:
-                self._article_failed(url, refusal.reason, refusal.message)
-            return
-        refusal = refuse_article(article.body)
-        if refusal is not None:
-            self._article_failed(url, refusal.reason, refusal.message)
-            return
-        if not self.plan.in_range(article.published):
+        if not self.plan.in_range(item.article.published):
             # Lists without dates cannot be filtered before fetching; the page's date decides.
             self.crawler.stats.inc_value("archiver/articles/out_of_range")
             return
         self.crawler.stats.inc_value("archiver/articles/extracted")
-        yield ArticleItem.read(self.source.id, article)
+        yield item
 
     def _spider_error(self, failure: Failure, response: Response, spider: scrapy.Spider) -> None:
         """A bug or an unforeseen page in a callback: Scrapy logs the traceback and goes on; the
@@ -328,21 +314,6 @@ class NewsSpider(scrapy.Spider):
         if isinstance(item, ArticleItem):
             message = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
             self._article_failed(item.article.url, "internal_error", message)
-
-    async def _extract(self, response: TextResponse, url: str) -> ExtractedArticle:
-        html = decode_html(response.body, _content_type(response))
-        work = threads.deferToThread(extract_article, html, url, self.source.preset, self.source.article)
-        seconds = self.crawler.settings.getfloat("ARCHIVER_EXTRACT_TIMEOUT", defaults.ARCHIVER_EXTRACT_TIMEOUT)
-        if seconds > 0:
-            from twisted.internet import reactor  # the one Scrapy installed
-
-            work.addTimeout(seconds, reactor)
-        try:
-            return await maybe_deferred_to_future(work)
-        except TimeoutError_:
-            logger.warning("Extraction took more than %g s (a slow selector?): %s", seconds, url)
-            raise ExtractionTimeout(f"extraction took more than {seconds:g} s "
-                                    "(ARCHIVER_EXTRACT_TIMEOUT); a selector too slow for this page?") from None
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
@@ -417,10 +388,6 @@ class NewsSpider(scrapy.Spider):
             stats.set_value("archiver/articles_listed_total", int(total.group(1)) * share[0] // share[1])
         elif pages:
             stats.set_value("archiver/articles_listed_total", pages * items_on_first_page)
-
-
-class ExtractionTimeout(Exception):
-    """Extracting one article took longer than ARCHIVER_EXTRACT_TIMEOUT."""
 
 
 def _listed_date(link: Selector) -> datetime | None:

@@ -38,7 +38,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "archiver.warc.files", "archiver.warc.cdxj", "archiver.warc.http",
     )),
     ("crawling", (
-        "spiders", "archiver.items", "archiver.run_context", "archiver.write_batch", "archiver.prepare",
+        "spiders", "archiver.items", "archiver.page", "archiver.page_workers", "archiver.run_context", "archiver.write_batch",
+        "archiver.prepare",
         "archiver.pipelines", "archiver.middlewares", "archiver.url_guard", "archiver.politeness",
         "archiver.progress", "archiver.runner", "archiver.media.pipeline", "archiver.media.retries",
         "archiver.warc", "archiver.warc.capture", "archiver.warc.replay",
