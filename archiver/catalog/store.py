@@ -238,10 +238,12 @@ class Catalog:
     def known_media(self, source: str, urls: list[str]) -> dict[str, MediaRecord]:
         """`known_medium` for several URLs (an article's media) in one query."""
         marks = ", ".join("?" * len(urls))
+        # CROSS JOIN: SQLite then walks media by URL (its index) and looks each article up; left
+        # to choose with an IN list, it scanned every article of the source instead.
         rows = self.db.execute(
-            f"SELECT {_MEDIA_COLUMNS} FROM media m JOIN articles a ON a.id = m.article_id "
-            f"WHERE m.url IN ({marks}) AND a.source = ? ORDER BY m.state = 'done' DESC, "
-            "m.state = 'failed' DESC, m.attempts DESC, m.id DESC",
+            f"SELECT {_MEDIA_COLUMNS} FROM media m CROSS JOIN articles a "
+            f"WHERE a.id = m.article_id AND m.url IN ({marks}) AND a.source = ? "
+            "ORDER BY m.state = 'done' DESC, m.state = 'failed' DESC, m.attempts DESC, m.id DESC",
             (*urls, source),
         )
         found: dict[str, MediaRecord] = {}
