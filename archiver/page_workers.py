@@ -2,38 +2,58 @@
 threads: parsing, extraction and normalisation hold the GIL, and in a thread they fought the
 reactor for it (a 1,000-article backfill lost ~1.5 s to the hand-offs).
 
-A process can also be stopped, a thread cannot: a page whose reading exceeds
-`ARCHIVER_EXTRACT_TIMEOUT` fails as `extract_timeout`, its pool is killed and a fresh one started
-on the next page. A pool that breaks (a worker killed: timeout, segfault, OOM) fails every page
-in it with `BrokenProcessPool`; each is read again once in the new pool, and a page that breaks
-a pool twice fails as `extract_crashed` while the crawl goes on.
+Each worker is a `python -m archiver.page_worker` child talking over its stdin and stdout
+(length-prefixed pickles of `ArticlePage` in, `ArticleItem` or `Unread` out), read and written by
+the crawl's own event loop: no thread of ours sits between the reactor and a worker (a process
+pool's feeder and manager threads cost the reactor the same GIL hand-offs as before). Pages are
+pipelined, up to `WAITING_PER_PROCESS` per worker, and read in order.
 
-No more pages are in flight than there are workers, so a page's timeout runs from when a worker
-takes it, not from when it joined a queue. The workers come from a forkserver (the crawler has
-threads; fork would copy their locks) and die with the crawl, even a SIGKILLed one: each
-watches its parent's pipe (`_die_with_parent`).
+A process can also be stopped, a thread cannot: a page whose reading exceeds
+`ARCHIVER_EXTRACT_TIMEOUT` (counted from when its worker starts on it) fails as `extract_timeout`,
+the worker is killed and a fresh one reads the pages that waited behind it. A worker that dies
+(killed, segfault, out of memory) costs the page it was reading one more try; a page that a
+worker dies on twice fails as `extract_crashed`, and the crawl goes on. A worker ends when its
+stdin closes, and the kernel kills it when the crawl dies (`archiver.parent_death`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import multiprocessing
 import os
-import threading
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from multiprocessing.connection import wait
+import pickle
+import sys
+from collections import deque
+from dataclasses import dataclass, field
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 
 from archiver.items import ArticleItem
 from archiver.page import ArticlePage, Unread, read_article_page
+from archiver.page_worker import HEADER, encode
 
 logger = logging.getLogger(__name__)
-# Article pages downloaded ahead of the workers, per worker (`PageBacklogMiddleware`).
+# Article pages handed to the workers and not read yet, per worker (`PageBacklogMiddleware`).
 WAITING_PER_PROCESS = 8
+TIMED_OUT = "extract_timeout"
+CRASHED = "extract_crashed"
+
+
+@dataclass
+class _Job:
+    page: ArticlePage
+    done: asyncio.Future[ArticleItem | Unread]
+    tries: int = 0
+
+
+@dataclass
+class _Worker:
+    process: asyncio.subprocess.Process
+    queue: deque[_Job] = field(default_factory=deque)
+    reader: asyncio.Task[None] | None = None
+    alive: bool = True
 
 
 class PageReaders:
@@ -45,80 +65,139 @@ class PageReaders:
             raise ValueError(f"ARCHIVER_EXTRACT_PROCESSES must be 0 or more, not {processes}")
         self.processes = processes
         self.timeout = timeout
-        self._pool: ProcessPoolExecutor | None = None
-        self._ready: asyncio.Future[list[int]]
-        self._slots = asyncio.Semaphore(max(processes, 1))
-        self._reading = 0  # pages handed to `read` and not read yet
-        self._room = asyncio.Event()
-        self._room.set()
+        self._workers: list[_Worker] = []
+        self._starting: asyncio.Lock | None = None
+        self._reading = 0
+        self._room: asyncio.Event | None = None
+        self._closed = False
 
     async def read(self, page: ArticlePage) -> ArticleItem | Unread:
         """The page read by a worker (see the module's docstring for timeouts and crashes)."""
         if self.processes == 0:
             return read_article_page(page)
+        job = _Job(page, asyncio.get_running_loop().create_future())
         self._reading += 1
         self._update_room()
         try:
-            async with self._slots:
-                return await self._read_in_pool(page)
+            await self._send(job)
+            return await job.done
         finally:
             self._reading -= 1
             self._update_room()
 
     async def room(self) -> None:
         """Returns once fewer than `WAITING_PER_PROCESS` pages per worker wait to be read."""
+        if self._room is None:
+            self._room = asyncio.Event()
+            self._update_room()
         await self._room.wait()
 
-    async def _read_in_pool(self, page: ArticlePage) -> ArticleItem | Unread:
-        for _ in range(2):
-            pool, ready = self._started()
-            try:
-                await asyncio.shield(ready)
-                work = asyncio.wrap_future(pool.submit(read_article_page, page))
-                return await asyncio.wait_for(work, self.timeout if self.timeout > 0 else None)
-            except TimeoutError:
-                self._kill(pool)
-                return Unread("extract_timeout", f"extraction took more than {self.timeout:g} s "
-                              "(ARCHIVER_EXTRACT_TIMEOUT); a selector too slow for this page?")
-            except BrokenProcessPool:
-                self._kill(pool)
-                logger.warning("The worker reading a page died (killed, or a crash): %s", page.url)
-        return Unread("extract_crashed", "the worker reading this page died twice "
-                      "(a crash or out of memory in the parser?)")
-
     def _update_room(self) -> None:
-        if self._reading < WAITING_PER_PROCESS * self.processes:
+        if self._room is None:
+            return
+        if self._reading < WAITING_PER_PROCESS * max(self.processes, 1):
             self._room.set()
         else:
             self._room.clear()
 
+    # -- workers
+
+    async def _send(self, job: _Job) -> None:
+        """Hand the job to the least busy worker (started when missing)."""
+        worker = min(await self._running(), key=lambda w: len(w.queue))
+        worker.queue.append(job)
+        assert worker.process.stdin is not None
+        worker.process.stdin.write(encode(job.page))
+        if len(worker.queue) == 1:
+            self._watch(worker)
+
+    async def _running(self) -> list[_Worker]:
+        if self._starting is None:
+            self._starting = asyncio.Lock()
+        async with self._starting:
+            self._workers = [w for w in self._workers if w.alive]
+            while len(self._workers) < self.processes:
+                self._workers.append(await self._start())
+        return self._workers
+
+    async def _start(self) -> _Worker:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "archiver.page_worker", str(os.getpid()),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        )
+        worker = _Worker(process)
+        worker.reader = asyncio.ensure_future(self._results(worker))
+        return worker
+
+    async def _results(self, worker: _Worker) -> None:
+        """Read the worker's answers, in the order of its pages, until it ends."""
+        stdout = worker.process.stdout
+        assert stdout is not None
+        try:
+            while True:
+                size = int.from_bytes(await stdout.readexactly(HEADER), "big")
+                result = pickle.loads(await stdout.readexactly(size))
+                job = worker.queue.popleft()
+                if not job.done.done():
+                    job.done.set_result(result)
+                if worker.queue:
+                    self._watch(worker)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass  # the worker ended: killed, crashed, or closed with the crawl
+        finally:
+            await self._ended(worker)
+
+    def _watch(self, worker: _Worker) -> None:
+        """Start the timeout of the page the worker reads now (the head of its queue)."""
+        if self.timeout <= 0:
+            return
+        head = worker.queue[0]
+        loop = asyncio.get_running_loop()
+        loop.call_later(self.timeout, self._check_timeout, worker, head)
+
+    def _check_timeout(self, worker: _Worker, job: _Job) -> None:
+        if worker.alive and worker.queue and worker.queue[0] is job:
+            job.done.set_result(Unread(TIMED_OUT, f"extraction took more than {self.timeout:g} s "
+                                       "(ARCHIVER_EXTRACT_TIMEOUT); a selector too slow for this page?"))
+            self._kill(worker)  # `_ended` then sends the pages behind it to a fresh worker
+
+    async def _ended(self, worker: _Worker) -> None:
+        """A worker is gone: its current page gets another try (or fails), the rest go on."""
+        worker.alive = False
+        jobs, worker.queue = list(worker.queue), deque()
+        with contextlib.suppress(ProcessLookupError):
+            await worker.process.wait()
+        if self._closed:
+            for job in jobs:
+                if not job.done.done():
+                    job.done.cancel()
+            return
+        for index, job in enumerate(jobs):
+            if job.done.done():
+                continue
+            if index == 0:
+                job.tries += 1
+                logger.warning("The worker reading a page died (killed, or a crash): %s", job.page.url)
+                if job.tries >= 2:
+                    job.done.set_result(Unread(CRASHED, "the worker reading this page died twice "
+                                               "(a crash or out of memory in the parser?)"))
+                    continue
+            await self._send(job)
+
+    def _kill(self, worker: _Worker) -> None:
+        worker.alive = False
+        with contextlib.suppress(ProcessLookupError):
+            worker.process.kill()
+
     def close(self) -> None:
         """Stop the workers (at the end of the crawl: none is busy then, or it is stuck)."""
-        if self._pool is not None:
-            self._kill(self._pool)
-
-    def _started(self) -> tuple[ProcessPoolExecutor, asyncio.Future[list[int]]]:
-        """The pool, and what fires once its workers all run: starting them (the forkserver,
-        its imports) does not count against the first pages' timeout."""
-        if self._pool is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["archiver.page"])  # each worker forks with it imported
-            self._pool = ProcessPoolExecutor(self.processes, mp_context=context, initializer=_die_with_parent)
-            # One task per worker while none is idle starts them all.
-            self._ready = asyncio.gather(*(asyncio.wrap_future(self._pool.submit(os.getpid))
-                                           for _ in range(self.processes)))
-        return self._pool, self._ready
-
-    def _kill(self, pool: ProcessPoolExecutor) -> None:
-        """Kill `pool`'s workers, so its other pages fail with BrokenProcessPool and are read
-        again by the next pool; a pool already replaced is left alone."""
-        if pool is not self._pool:
-            return
-        self._pool = None
-        # The executor has no public way to kill its workers before Python 3.14.
-        for process in list((pool._processes or {}).values()):  # type: ignore[attr-defined]
-            process.kill()
-        pool.shutdown(wait=False)
+        self._closed = True
+        for worker in self._workers:
+            if worker.process.stdin is not None:
+                worker.process.stdin.close()  # it ends at end of input
+            if worker.queue:
+                self._kill(worker)  # stuck on a page
+        self._workers = []
 
 
 class PageBacklogMiddleware:
@@ -142,17 +221,3 @@ class PageBacklogMiddleware:
         readers = getattr(spider, "readers", None)
         if isinstance(readers, PageReaders) and request.callback == getattr(spider, "parse_article", None):
             await readers.room()
-
-
-def _die_with_parent() -> None:
-    """End this worker when the crawl process does: a forkserver worker's parent sentinel is
-    the crawl's pipe to the forkserver, at EOF once the crawl is gone (even SIGKILLed)."""
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-
-    def watch() -> None:
-        wait([parent.sentinel])
-        os._exit(1)
-
-    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()

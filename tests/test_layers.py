@@ -19,7 +19,7 @@ from conftest import ROOT
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("leaves", (
-        "archiver", "archiver.urls", "archiver.url_policy", "archiver.clock", "archiver.dates",
+        "archiver", "archiver.parent_death", "archiver.urls", "archiver.url_policy", "archiver.clock", "archiver.dates",
         "archiver.css", "archiver.doctree", "archiver.failures", "archiver.refusals",
         "archiver.disk", "archiver.logs", "archiver.settings", "archiver.setting_checks",
         "archiver.plan", "archiver.config_yaml", "archiver.media.options", "archiver.warc.errors",
@@ -38,7 +38,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "archiver.warc.files", "archiver.warc.cdxj", "archiver.warc.http",
     )),
     ("crawling", (
-        "spiders", "archiver.items", "archiver.page", "archiver.page_workers", "archiver.run_context", "archiver.write_batch",
+        "spiders", "archiver.items", "archiver.page", "archiver.page_worker", "archiver.page_workers", "archiver.run_context", "archiver.write_batch",
         "archiver.prepare",
         "archiver.pipelines", "archiver.middlewares", "archiver.url_guard", "archiver.politeness",
         "archiver.progress", "archiver.runner", "archiver.media.pipeline", "archiver.media.retries",

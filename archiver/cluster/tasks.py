@@ -12,9 +12,7 @@ run it a second time.
 
 from __future__ import annotations
 
-import ctypes
 import os
-import signal
 import subprocess
 import sys
 from typing import Any
@@ -22,6 +20,7 @@ from typing import Any
 from archiver.cluster import state
 from archiver.cluster.app import app
 from archiver.cluster.hostlock import HostLock, source_hosts
+from archiver.parent_death import die_with_parent
 from archiver.cluster.settings import (
     LOCK_TTL_DEFAULT,
     LOCK_TTL_ENV,
@@ -50,16 +49,6 @@ def crawl_argv(command: str, source: str, options: list[str], worker: dict[str, 
     for pair in worker.get("settings", []):
         argv += ["-s", pair]
     return argv
-
-
-_LIBC = ctypes.CDLL(None, use_errno=True)  # loaded here: the child between fork and exec only calls it
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """In the child: be killed when the worker process dies, so an orphaned crawl never goes on
-    without the host lock that its dead worker no longer renews."""
-    _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 @app.task(name=RUN_SOURCE, bind=True, max_retries=None)
@@ -95,7 +84,7 @@ def run_source(self: Any, command: str, source: str, options: list[str]) -> int:
 def _run_child(argv: list[str], lock: HostLock, task_id: str) -> tuple[int, str]:
     """Run the crawl; stop it (SIGTERM: it saves what it has) if the host lock is lost."""
     env = {**os.environ, CLUSTER_LOCK_ENV: f"host lock of task {task_id}"}
-    child = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, text=True, preexec_fn=_die_with_parent)  # noqa: PLW1509 - only prctl runs there
+    child = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, text=True, preexec_fn=die_with_parent)  # noqa: PLW1509 - only prctl runs there
     lost = []
 
     def on_lost() -> None:
