@@ -216,3 +216,17 @@ def test_a_worker_killed_mid_crawl_costs_no_article(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["sources"]["hrbeu"]
     assert report["articles"]["new"] == 3
     assert not report.get("failed_articles_by_reason")
+
+
+def test_no_processes_reads_pages_on_the_reactor_thread(tmp_path: Path) -> None:
+    (tmp_path / "sources.yaml").write_text(HRBEU_YAML, encoding="utf-8")
+    with LoggingProxy() as site:
+        site.add("http://gongxue.cn/xw.htm", list_page("info/1/1.htm", "info/1/2.htm"))
+        for n in (1, 2):
+            site.add(f"http://gongxue.cn/info/1/{n}.htm",
+                     article_page(f"文{n}", '<div class="v_news_content"><p>正文。</p></div>'))
+        result = run_archiver(["crawl", "--report", "r.json", "-s", "ARCHIVER_EXTRACT_PROCESSES=0", *FAST],
+                              cwd=tmp_path, proxy=site.url, timeout=60)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["sources"]["hrbeu"]
+    assert report["articles"]["new"] == 2
