@@ -1,7 +1,8 @@
 """Item pipelines: normalise the extracted article, render it, write the file, record it.
 
-The file is written (atomically) before the catalog row is committed, so a crash in between
-leaves a file the next run simply rewrites; the catalog never points at a file that is not there.
+The file is staged and its row queued in the run's write batch (`archiver.write_batch`), which
+makes files durable before it commits their rows, so a crash in between leaves a file the next run
+simply rewrites; the catalog never points at a file that is not there.
 A full or read-only output folder stops the crawl at the first refused write (`archiver.disk`).
 The media pipeline (`archiver.media.pipeline`) runs first and leaves on the item what became of
 each image, attachment and video; with `image_links: local` the file links the archived copies.
@@ -17,8 +18,6 @@ from pathlib import Path
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
-from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import threads
 
 from archiver.catalog import ArticleRecord, MediaRecord
 from archiver.disk import disk_error, stop_crawl, stopping
@@ -27,7 +26,8 @@ from archiver.media.policy import linked_records
 from archiver.prepare import outcome, prepare
 from archiver.article_file.render import urlname_for
 from archiver.run_context import RunContext, run_context
-from archiver.storage import article_path, remove_stale_temp_files, source_dir, write_atomic
+from archiver.storage import article_path, remove_stale_temp_files, same_bytes, source_dir
+from archiver.write_batch import WriteRefused
 
 logger = logging.getLogger(__name__)
 _DATE_LINE = re.compile(rb"^date: (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6})$", re.M)
@@ -72,7 +72,7 @@ class MarkdownPipeline:
         context = self._context
         article = item.article
         try:
-            known = context.catalog.article(context.source.id, article.url)
+            known = context.writes.article(context.source.id, article.url)
         except context.catalog.errors as exc:
             if (reason := disk_error(exc)) is None:
                 raise
@@ -85,7 +85,7 @@ class MarkdownPipeline:
             archived = _file_date(article_path(self.output, context.source.id, urlname)) or archived
         record, data = prepare(article, known, context.source, media=media, archived=archived,
                                now=context.clock())
-        changed = await self._store(record, data, media, known is None, article.url)
+        changed = await self._store(record, data, media, article.url)
         kind = outcome(known, record)
         stats = self.crawler.stats
         stats.inc_value(f"archiver/articles/{kind}")
@@ -95,34 +95,24 @@ class MarkdownPipeline:
         logger.info("Article %s: %s -> %s", kind, article.url, self.output / record.path)
         return item
 
-    async def _store(self, record: ArticleRecord, data: bytes, media: list[MediaRecord], new: bool,
-                     url: str) -> bool:
-        """Write the file, then save its row; whether the file's bytes changed.
-
-        A refused write stops the crawl (`archiver.disk`) and drops the item; a file written for
-        an article the catalog then could not record is taken back, so both still agree.
-        """
-        catalog = self._context.catalog
+    async def _store(self, record: ArticleRecord, data: bytes, media: list[MediaRecord], url: str) -> bool:
+        """Stage the file (unless it already holds these bytes) and queue its row; whether the
+        file's bytes changed. A refused write stops the crawl (`archiver.write_batch`, which
+        reports it through `archiver.disk`) and drops the item."""
         path = self.output / record.path
-        existed, refused = path.exists(), path
+        changed = not same_bytes(path, data)
         try:
-            # The write and its fsync run in the reactor's thread pool (the disk must not stall
-            # downloads); the catalog row is saved after it, on this thread.
-            changed = await maybe_deferred_to_future(threads.deferToThread(write_atomic, path, data))
-            refused = catalog.path
-            catalog.save_article(record, media)
-        except (OSError, *catalog.errors) as exc:
-            reason = disk_error(exc)
-            if reason is None:
-                raise
-            if not existed:
-                # Written, but the catalog could not record it: take it back, so files and
-                # catalog still agree; the next run fetches the article again.
-                with contextlib.suppress(OSError):
-                    path.unlink(missing_ok=True)
-            stop_crawl(self.crawler, reason, refused)
-            raise DropItem(f"not written ({reason}): {url}", log_level="DEBUG") from None
+            await self._context.writes.add_article(record, media, path, data if changed else None)
+        except WriteRefused as exc:
+            raise DropItem(f"not written ({exc}): {url}", log_level="DEBUG") from None
         return changed
+
+    async def close_spider(self, spider: object = None) -> None:
+        """Publish and record what the batch still holds before the run is closed."""
+        writes = self._context.writes
+        writes.close()
+        with contextlib.suppress(WriteRefused):
+            await writes.flush()
 
 
 def _file_date(path: Path) -> datetime | None:

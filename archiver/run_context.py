@@ -22,14 +22,16 @@ from archiver.clock import archive_time, format_timestamp
 from archiver.config import Source
 from archiver.media.options import MediaSettings
 from archiver.plan import CrawlPlan
+from archiver.write_batch import WriteBatch
 
 _CONTEXTS: WeakKeyDictionary[Crawler, RunContext] = WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
 class RunContext:
-    """One crawl of one source: where it writes, what it records into, how it fetches media, and
-    the clock every timestamp of the run is taken from (`ARCHIVER_NOW` in tests)."""
+    """One crawl of one source: where it writes, what it records into (`writes` batches the
+    files and rows of articles for the catalog), how it fetches media, and the clock every
+    timestamp of the run is taken from (`ARCHIVER_NOW` in tests)."""
 
     source: Source
     plan: CrawlPlan
@@ -37,6 +39,7 @@ class RunContext:
     catalog: Catalog
     media: MediaSettings
     run_id: int
+    writes: WriteBatch
     clock: Callable[[], datetime] = archive_time
 
     @classmethod
@@ -49,7 +52,10 @@ class RunContext:
             busy_timeout=settings.getfloat("ARCHIVER_CATALOG_BUSY_TIMEOUT"),
         )
         run_id = catalog.start_run(command, source.id, format_timestamp(archive_time()))
-        context = cls(source, plan, output, catalog, MediaSettings.from_settings(settings), run_id)
+        writes = WriteBatch(crawler, catalog, size=settings.getint("ARCHIVER_WRITE_BATCH"),
+                            seconds=settings.getfloat("ARCHIVER_WRITE_BATCH_SECONDS"),
+                            max_bytes=settings.getint("ARCHIVER_WRITE_BATCH_BYTES"))
+        context = cls(source, plan, output, catalog, MediaSettings.from_settings(settings), run_id, writes)
         _CONTEXTS[crawler] = context
         return context
 

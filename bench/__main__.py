@@ -60,11 +60,12 @@ def main(argv: list[str] | None = None) -> int:
         row = {"articles_per_s": median([r["articles_per_s"] for r in runs]),
                "requests_per_s": median([r["requests_per_s"] for r in runs]),
                "requests": median([r["requests"] for r in runs]),
-               "ratio_vs_bare": median(ratios)}
+               "ratio_vs_bare": median(ratios), "ratios": ratios}
         report["throughput"][size] = row
         print(f"   {size:>6} articles: {row['articles_per_s']:7.1f} articles/s, "
               f"{row['requests_per_s']:7.1f} req/s ({row['requests']:.0f} requests), "
-              f"{row['ratio_vs_bare']:.2f} of the bare-download ceiling")
+              f"{row['ratio_vs_bare']:.2f} of the bare-download ceiling "
+              f"(runs: {', '.join(f'{r:.2f}' for r in ratios)})")
 
     print("\n2. per-article CPU, extraction + normalisation + rendering (median ms/page, one core)")
     cpu.main(["--json", str(RESULTS / "cpu.json")])

@@ -1,8 +1,9 @@
 """A spider that only downloads: the throughput ceiling for a given URL list and concurrency.
 
 `python -m bench.bare_spider URLS.txt CONCURRENCY` fetches every URL (through `http_proxy`) with
-the archiver's own Scrapy settings minus its pipelines, extensions and politeness delays, and
-does nothing with the responses.
+a plain Scrapy spider: Scrapy's default settings, middlewares and download handlers, none of the
+archiver's (no URL policy, no WARC capture, no shared slots), no politeness delay, robots.txt not
+asked for, and does nothing with the responses.
 """
 
 from __future__ import annotations
@@ -32,11 +33,10 @@ class BareSpider(scrapy.Spider):
 
 def main(url_file: str, concurrency: int) -> int:
     settings = Settings()
-    settings.setmodule("archiver.settings", priority="project")
     settings.setdict({
-        "ITEM_PIPELINES": {}, "EXTENSIONS": {}, "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
         "CONCURRENT_REQUESTS": concurrency, "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
-        "LOG_LEVEL": "WARNING", "ROBOTSTXT_OBEY": False,
+        "DOWNLOAD_DELAY": 0, "LOG_LEVEL": "WARNING", "ROBOTSTXT_OBEY": False,
+        "TELNETCONSOLE_ENABLED": False,
     }, priority="cmdline")
     urls = [u for u in Path(url_file).read_text(encoding="utf-8").splitlines() if not u.endswith("/robots.txt")]
     process = CrawlerProcess(settings)

@@ -29,7 +29,8 @@ SOURCES_YAML = (ROOT / "sources.yaml").read_text(encoding="utf-8")
 
 @dataclass
 class Measured:
-    """One child process: exit code, wall seconds, CPU seconds and peak RSS in MiB."""
+    """One child process: exit code, wall seconds, CPU seconds and peak RSS in MiB (its own, and
+    with the peaks of the processes it started added: the archiver's page workers)."""
 
     returncode: int
     seconds: float
@@ -37,6 +38,7 @@ class Measured:
     peak_rss_mb: float
     stdout: str
     stderr: str
+    peak_rss_tree_mb: float = 0.0
 
 
 @dataclass
@@ -91,11 +93,12 @@ def run_measured(argv: list[str], cwd: Path, **env: str) -> Measured:
     """
     out, err = cwd / ".bench-stdout", cwd / ".bench-stderr"
     started = time.perf_counter()
-    peak_kb = 0
+    peaks: dict[int, int] = {}
     with open(out, "w") as stdout, open(err, "w") as stderr:
         process = subprocess.Popen(argv, cwd=cwd, env=child_env(**env), stdout=stdout, stderr=stderr)
         while True:
-            peak_kb = max(peak_kb, _vm_hwm_kb(process.pid))
+            for pid in [process.pid, *_descendants(process.pid)]:
+                peaks[pid] = max(peaks.get(pid, 0), _vm_hwm_kb(pid))
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
@@ -106,10 +109,31 @@ def run_measured(argv: list[str], cwd: Path, **env: str) -> Measured:
         returncode=process.returncode,
         seconds=seconds,
         cpu_seconds=usage.ru_utime + usage.ru_stime,
-        peak_rss_mb=peak_kb / 1024,
+        peak_rss_mb=peaks.get(process.pid, 0) / 1024,
+        peak_rss_tree_mb=sum(peaks.values()) / 1024,
         stdout=out.read_text(encoding="utf-8"),
         stderr=err.read_text(encoding="utf-8"),
     )
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid` (Linux `/proc/<pid>/task/<tid>/children`)."""
+    found, queue = [], [pid]
+    while queue:
+        parent = queue.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                children = Path(f"/proc/{parent}/task/{task}/children").read_text().split()
+            except OSError:
+                continue
+            for child in map(int, children):
+                found.append(child)
+                queue.append(child)
+    return found
 
 
 def _vm_hwm_kb(pid: int) -> int:

@@ -221,9 +221,10 @@ class NewsSpider(scrapy.Spider):
 
     def _wanted_articles(self, response: TextResponse, links: SelectorList) -> Generator[Request, None, tuple[int, bool]]:
         """Requests for the listed articles this run wants; returns how many, and whether every
-        listed date was older than the plan's range (a backfill then stops paging)."""
-        wanted = 0
+        listed date was older than the plan's range (a backfill then stops paging). What is
+        already archived is asked of the catalog once for the whole page."""
         all_older = True
+        in_range: list[str] = []
         for link in links:
             url = self._article_url(response, link)
             if url is None:
@@ -234,7 +235,11 @@ class NewsSpider(scrapy.Spider):
             if not self.plan.in_range(listed):
                 self.crawler.stats.inc_value("archiver/articles/out_of_range")
                 continue
-            if not self.plan.refresh and self.catalog.is_archived(self.source.id, url):
+            in_range.append(url)
+        known = set() if self.plan.refresh else self.context.writes.archived_among(self.source.id, in_range)
+        wanted = 0
+        for url in in_range:
+            if url in known:
                 self.crawler.stats.inc_value("archiver/articles/known")
                 continue
             wanted += 1

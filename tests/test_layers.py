@@ -39,7 +39,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     )),
     ("crawling", (
         "spiders", "archiver.items", "archiver.page", "archiver.page_workers", "archiver.run_context",
-        "archiver.prepare",
+        "archiver.write_batch", "archiver.prepare",
         "archiver.pipelines", "archiver.middlewares", "archiver.url_guard", "archiver.politeness",
         "archiver.progress", "archiver.runner", "archiver.media.pipeline", "archiver.media.retries",
         "archiver.warc", "archiver.warc.capture", "archiver.warc.replay",

@@ -158,10 +158,15 @@ class Catalog:
         ).fetchone()
         return ArticleRecord(**dict(row)) if row else None
 
-    def is_archived(self, source: str, url: str) -> bool:
-        return self.db.execute(
-            "SELECT 1 FROM articles WHERE source = ? AND url = ?", (source, url)
-        ).fetchone() is not None
+    def archived_among(self, source: str, urls: list[str]) -> set[str]:
+        """Which of `urls` the source has archived: one query for a whole list page."""
+        found: set[str] = set()
+        for start in range(0, len(urls), 500):  # well under any driver's parameter limit
+            chunk = urls[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            found.update(r[0] for r in self.db.execute(
+                f"SELECT url FROM articles WHERE source = ? AND url IN ({marks})", (source, *chunk)))
+        return found
 
     def published_since(self, source: str, since: datetime) -> list[str]:
         """URLs of the source's articles published at or after `since` (the re-check window)."""
@@ -174,32 +179,40 @@ class Catalog:
 
     def save_article(self, record: ArticleRecord, media: list[MediaRecord]) -> None:
         """Insert or update the article and replace its media rows; clear any failure record."""
+        self.save_articles([(record, media)])
+
+    def save_articles(self, articles: list[tuple[ArticleRecord, list[MediaRecord]]]) -> None:
+        """`save_article` for many articles in one transaction (a crawl's batch of writes)."""
         with self.transaction():
-            article_id = self.db.execute(
-                f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (source, url) DO UPDATE SET urlname = excluded.urlname, "
-                "title = excluded.title, published = excluded.published, "
-                "archived = excluded.archived, updated = excluded.updated, "
-                "checked = excluded.checked, content_hash = excluded.content_hash, "
-                "path = excluded.path, bytes = excluded.bytes RETURNING id",
-                (record.source, record.url, record.urlname, record.title, record.published,
-                 record.archived, record.updated, record.checked, record.content_hash,
-                 record.path, record.bytes),
-            ).fetchone()[0]
-            self.db.execute("DELETE FROM media WHERE article_id = ?", (article_id,))
-            self.db.executemany(
-                "INSERT INTO media (article_id, kind, position, url, name, local_path, sha256, "
-                "bytes, content_type, state, attempts, last_error, next_attempt) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (article_id, m.kind, m.position, m.url, m.name, m.local_path, m.sha256,
-                     m.bytes, m.content_type, m.state, m.attempts, m.last_error, m.next_attempt)
-                    for m in media
-                ],
-            )
-            self.db.execute(
-                "DELETE FROM failures WHERE source = ? AND url = ?", (record.source, record.url)
-            )
+            for record, media in articles:
+                self._save_article(record, media)
+
+    def _save_article(self, record: ArticleRecord, media: list[MediaRecord]) -> None:
+        article_id = self.db.execute(
+            f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (source, url) DO UPDATE SET urlname = excluded.urlname, "
+            "title = excluded.title, published = excluded.published, "
+            "archived = excluded.archived, updated = excluded.updated, "
+            "checked = excluded.checked, content_hash = excluded.content_hash, "
+            "path = excluded.path, bytes = excluded.bytes RETURNING id",
+            (record.source, record.url, record.urlname, record.title, record.published,
+             record.archived, record.updated, record.checked, record.content_hash,
+             record.path, record.bytes),
+        ).fetchone()[0]
+        self.db.execute("DELETE FROM media WHERE article_id = ?", (article_id,))
+        self.db.executemany(
+            "INSERT INTO media (article_id, kind, position, url, name, local_path, sha256, "
+            "bytes, content_type, state, attempts, last_error, next_attempt) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (article_id, m.kind, m.position, m.url, m.name, m.local_path, m.sha256,
+                 m.bytes, m.content_type, m.state, m.attempts, m.last_error, m.next_attempt)
+                for m in media
+            ],
+        )
+        self.db.execute(
+            "DELETE FROM failures WHERE source = ? AND url = ?", (record.source, record.url)
+        )
 
     def mark_checked(self, source: str, url: str, when: str) -> None:
         with self.transaction():
@@ -220,13 +233,21 @@ class Catalog:
     def known_medium(self, source: str, url: str) -> MediaRecord | None:
         """What the source's archive knows of a media URL, whichever article uses it: a done
         copy first (newest), else the failure with the most attempts, else a linked row."""
-        row = self.db.execute(
+        return self.known_media(source, [url]).get(url)
+
+    def known_media(self, source: str, urls: list[str]) -> dict[str, MediaRecord]:
+        """`known_medium` for several URLs (an article's media) in one query."""
+        marks = ", ".join("?" * len(urls))
+        rows = self.db.execute(
             f"SELECT {_MEDIA_COLUMNS} FROM media m JOIN articles a ON a.id = m.article_id "
-            "WHERE m.url = ? AND a.source = ? ORDER BY m.state = 'done' DESC, "
-            "m.state = 'failed' DESC, m.attempts DESC, m.id DESC LIMIT 1",
-            (url, source),
-        ).fetchone()
-        return MediaRecord(**dict(row)) if row else None
+            f"WHERE m.url IN ({marks}) AND a.source = ? ORDER BY m.state = 'done' DESC, "
+            "m.state = 'failed' DESC, m.attempts DESC, m.id DESC",
+            (*urls, source),
+        )
+        found: dict[str, MediaRecord] = {}
+        for row in rows:
+            found.setdefault(row["url"], MediaRecord(**dict(row)))
+        return found
 
     def failed_media(self, source: str, due: str | None = None,
                      max_attempts: int | None = None) -> list[tuple[str, list[MediaRecord]]]:

@@ -14,7 +14,8 @@ Hooks overridden, each for one reason:
 - `media_to_download`: always download what `get_media_requests` asked for (FilesPipeline's own
   check stats a path derived from the URL; ours are derived from the content).
 - `media_downloaded`: refuse error pages, empty and wrong-type bodies (`archiver.media.checks`),
-  then store the file under its final name.
+  then stage the file under its final name in the run's write batch (`archiver.write_batch`:
+  made durable, with the rows of the articles using it, a few dozen articles at a time).
 - `media_failed`: turn a download error into a reason code (`truncated`, `too_large`...).
 - `file_path`: `<source>/images/<sha256>.<ext>`, `<source>/videos/<sha256>.<ext>`, or
   `<source>/files/<real name>`; a name a browser or Hugo could run or render gets `.bin`
@@ -31,7 +32,6 @@ import hashlib
 import logging
 from collections import Counter
 from dataclasses import replace
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +39,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 from scrapy.http.request import NO_CALLBACK
-from scrapy.pipelines.files import FileInfo, FilesPipeline, FSFilesStore
+from scrapy.pipelines.files import FileInfo, FilesPipeline
 from scrapy.pipelines.media import FileInfoOrError
-from scrapy.utils.defer import ensure_awaitable
-from twisted.internet import threads
-from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from archiver.catalog import Catalog, MediaRecord
@@ -67,17 +64,6 @@ FOLDERS = {"image": "images", "attachment": "files", "video": "videos"}
 META_KEY = "archiver_media"
 
 
-class AtomicFilesStore(FSFilesStore):
-    """FilesPipeline's file-system store, writing through a temporary file and a rename, so a
-    killed run never leaves half a file under a name the catalog could trust.
-
-    The write (with its fsync) runs in the reactor's thread pool: blocking the reactor on the
-    disk for every image was 10-15% of a backfill's time (py-spy)."""
-
-    def persist_file(self, path: str, buf: BytesIO, info: Any, meta: Any = None, headers: Any = None) -> Deferred:
-        return threads.deferToThread(write_atomic, Path(self.basedir) / path, buf.getvalue())
-
-
 class _ExpectedFailures(logging.Filter):
     """Scrapy logs every failed media download with a traceback; ours are outcomes the pipeline
     reports itself (one warning, a reason code), so that copy is dropped."""
@@ -90,8 +76,6 @@ class _ExpectedFailures(logging.Filter):
 class MediaFilesPipeline(FilesPipeline):
     """Downloads images, attachments (and opted-in videos) into `OUTPUT/<source>/...`."""
 
-    STORE_SCHEMES = {**FilesPipeline.STORE_SCHEMES, "": AtomicFilesStore, "file": AtomicFilesStore}
-
     def __init__(self, store_uri: str, *, crawler: Crawler, options: MediaSettings) -> None:
         super().__init__(store_uri, crawler=crawler)
         self.options = options
@@ -102,8 +86,6 @@ class MediaFilesPipeline(FilesPipeline):
         # Downloads in flight: how many items wait for each, and those already credited to one.
         self._users: Counter[bytes] = Counter()
         self._credited: set[bytes] = set()
-        # Paths being written right now (in the thread pool) and the SHA-256 of their content.
-        self._claims: dict[str, str] = {}
         self._quiet = _ExpectedFailures()
         logging.getLogger("scrapy.pipelines.media").addFilter(self._quiet)
 
@@ -152,11 +134,14 @@ class MediaFilesPipeline(FilesPipeline):
         records: list[MediaRecord] = []
         downloads: list[tuple[int, MediaRef, int, bytes]] = []
         requests = []
+        writes = self._context.writes
+        wanted_urls = [ref.url for ref in refs if self._wanted(ref)]
+        known_media = writes.known_media(self.source.id, wanted_urls) if wanted_urls else {}
         for ref in refs:
-            wanted = ref.downloadable and (ref.kind != "video" or self.source.download_videos)
-            known = self.catalog.known_medium(self.source.id, ref.url) if wanted else None
+            wanted = self._wanted(ref)
+            known = known_media.get(ref.url) if wanted else None
             exists = bool(known and known.state == "done" and known.local_path
-                          and (self.output / known.local_path).is_file())
+                          and writes.has_file(self.output / known.local_path))
             decision = decide(ref, known, download=wanted, file_exists=exists, now=now, max_attempts=limit)
             if decision.record is not None:
                 records.append(decision.record)
@@ -171,6 +156,10 @@ class MediaFilesPipeline(FilesPipeline):
             requests.append(request)
         self._pending[id(item)] = (records, downloads)
         return requests
+
+    def _wanted(self, ref: MediaRef) -> bool:
+        """Whether this run downloads the medium (videos only for sources that opt in)."""
+        return ref.downloadable and (ref.kind != "video" or self.source.download_videos)
 
     def _request(self, ref: MediaRef, article_url: str) -> Request:
         cap = self.options.video_max_bytes if ref.kind == "video" else self.options.max_bytes
@@ -193,8 +182,8 @@ class MediaFilesPipeline(FilesPipeline):
 
     # -- one download
 
-    async def media_downloaded(self, response: Response, request: Request, info: Any, *,
-                               item: Any = None) -> FileInfo:
+    def media_downloaded(self, response: Response, request: Request, info: Any, *,
+                         item: Any = None) -> FileInfo:
         ref: MediaRef = request.meta[META_KEY]
         try:
             found = check_download(ref.kind, response.status, response.body, response.flags)
@@ -204,17 +193,9 @@ class MediaFilesPipeline(FilesPipeline):
         digest = hashlib.sha256(body).hexdigest()
         request.meta["archiver_sha256"] = digest
         path = self._unclaimed(self.file_path(request, response=response, info=info, item=item), digest, len(body))
-        self._claims[path] = digest  # a same-named different file arriving meanwhile goes elsewhere
-        try:
-            await ensure_awaitable(self.store.persist_file(path, BytesIO(body), info))
-        except OSError as exc:
-            reason = disk_error(exc)
-            if reason is None:
-                raise
-            stop_crawl(self.crawler, reason, self.output / path)  # logs it; not a media failure
-            raise MediaError("disk_error", reason) from None
-        finally:
-            self._claims.pop(path, None)
+        # Staged: it appears under its name, durably, when the run's write batch is flushed,
+        # before the row of any article that uses it (`archiver.write_batch`).
+        self._context.writes.stage_file(self.output / path, body, digest)
         declared = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip()
         self.crawler.stats.inc_value("archiver/media/downloaded")
         self.crawler.stats.inc_value("archiver/media/bytes", len(body))
@@ -264,13 +245,15 @@ class MediaFilesPipeline(FilesPipeline):
         return f"{folder}/{inert_name(digest + extension, response.body)}"
 
     def _unclaimed(self, path: str, digest: str, size: int) -> str:
-        """`path`, or another name when a different file already has it (attachments only:
-        content-named files cannot collide)."""
+        """`path`, or another name when a different file already has it, or is about to
+        (attachments only: content-named files cannot collide)."""
         target = self.output / path
-        claimed = self._claims.get(path)
-        if claimed is None and (not target.exists() or _same_file(target, digest, size)):
-            return path
-        if claimed == digest:
+        writes = self._context.writes
+        if writes.is_staged(target):
+            taken_by_other = writes.staged_digest(target) != digest
+        else:
+            taken_by_other = target.exists() and not _same_file(target, digest, size)
+        if not taken_by_other:
             return path
         folder, _, name = path.rpartition("/")
         return f"{folder}/{alternative_name(name, digest)}"
@@ -313,9 +296,9 @@ class MediaFilesPipeline(FilesPipeline):
         """One item less waits for a download; when none does, forget it.
 
         Scrapy's media pipeline caches every result for the whole run, which grows with a long
-        backfill; by the time the last article sharing a download has it, the catalog has it
-        too (the Markdown pipeline records it right after this one), so later articles find it
-        there and the cache entry can go.
+        backfill; by the time the last article sharing a download has it, the run's write batch
+        has it too (the Markdown pipeline queues its row right after this one), so later
+        articles find it there, or in the catalog, and the cache entry can go.
         """
         self._users[fingerprint] -= 1
         if self._users[fingerprint] <= 0:

@@ -107,9 +107,10 @@ class RebuildPipeline(MarkdownPipeline):
     async def process_item(self, item: object, spider: object = None) -> object:
         if not isinstance(item, ArticleItem):
             return await super().process_item(item)
-        known = self._context.catalog.article(item.source, item.article.url)
+        known = self._context.writes.article(item.source, item.article.url)
         before = _read(self.output / known.path) if known else None
         result = await super().process_item(item)
+        await self._context.writes.flush()  # the new file, to compare: rebuilds are offline
         after = self._context.catalog.article(item.source, item.article.url)
         if known is not None and after is not None and after.content_hash != known.content_hash:
             now = _read(self.output / after.path) or ""
