@@ -217,7 +217,7 @@ class PageBacklogMiddleware:
         return cls(crawler)
 
     async def process_request(self, request: Request, spider: object = None) -> None:
-        spider = self.crawler.spider
-        readers = getattr(spider, "readers", None)
-        if isinstance(readers, PageReaders) and request.callback == getattr(spider, "parse_article", None):
+        crawling = self.crawler.spider
+        readers = getattr(crawling, "readers", None)
+        if isinstance(readers, PageReaders) and request.callback == getattr(crawling, "parse_article", None):
             await readers.room()
