@@ -53,8 +53,7 @@ class RunContext:
         )
         run_id = catalog.start_run(command, source.id, format_timestamp(archive_time()))
         writes = WriteBatch(crawler, catalog, size=settings.getint("ARCHIVER_WRITE_BATCH"),
-                            seconds=settings.getfloat("ARCHIVER_WRITE_BATCH_SECONDS"),
-                            max_bytes=settings.getint("ARCHIVER_WRITE_BATCH_BYTES"))
+                            seconds=settings.getfloat("ARCHIVER_WRITE_BATCH_SECONDS"))
         context = cls(source, plan, output, catalog, MediaSettings.from_settings(settings), run_id, writes)
         _CONTEXTS[crawler] = context
         return context

@@ -113,11 +113,9 @@ ARCHIVER_CONTACT = ""
 # start a run exits 2, mid-run it stops like a refused write (exit 74), nothing half-recorded.
 ARCHIVER_CATALOG_BUSY_TIMEOUT = 10.0
 # Articles' files and catalog rows are made durable and recorded in batches (archiver.write_batch):
-# every this many articles, at most this many seconds after the first one waiting, and as soon as
-# this many bytes of files wait (large attachments).
+# every this many articles, and at most this many seconds after the first one waiting.
 ARCHIVER_WRITE_BATCH = 16
 ARCHIVER_WRITE_BATCH_SECONDS = 2.0
-ARCHIVER_WRITE_BATCH_BYTES = 8 * 1024 * 1024
 # Longest time reading one article page may take (in a worker process); longer fails the article
 # as `extract_timeout` (a selector too slow for that page), the worker is killed and the crawl
 # goes on. 0: none.

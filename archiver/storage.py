@@ -1,16 +1,18 @@
 """Files on disk: where an article goes, and writing it so no reader ever sees half a file.
 
-Two ways to write: `write_atomic` (one file, durable at once) and `write_durably` (many files,
-made durable together, so a batch costs one trip to a worker thread instead of one per file);
-either way a reader never sees a half-written file, nor one that a power loss could truncate.
+Two ways to write: `write_atomic` (one file, durable at once) and `stage` + `sync_data` + rename
++ `sync_folders` (many files, made durable together: `archiver.write_batch`); either way a reader
+never sees a half-written file, nor one that a power loss could truncate.
 """
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import itertools
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -53,46 +55,68 @@ def same_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
-def write_durably(files: Iterable[tuple[Path, bytes]]) -> None:
-    """Write many files so that each appears under its name only complete and on disk: each
-    goes to a temporary name in its folder and is fsynced, then all are renamed, then their
-    folders are fsynced (so the renames survive a power loss too). A name given twice ends
-    with its last content. On an error no new temporary file is left behind.
-
-    One call for a whole batch of files: it runs in a worker thread, and one trip there costs
-    the reactor less than one per file (`archiver.write_batch`)."""
-    files = list(files)
-    temps: list[str] = []
+def stage(path: Path, data: bytes) -> Path:
+    """Write `data` to a new temporary file next to `path` (`.<name>.<pid>-<n>.tmp`, which a
+    killed run leaves for `remove_stale_temp_files`); not synced, not visible under `path` yet.
+    The caller's thread pays a few system calls: cheaper for the reactor than a trip to a worker
+    thread, where each of them waits to get the GIL back."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}-{next(_TEMP_NUMBERS)}{TEMP_SUFFIX}")
     try:
-        for path, data in files:
-            temps.append(_synced_temp(path, data))
-        for temp, (path, _) in zip(temps, files):
-            os.replace(temp, path)
+        handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        os.fchmod(handle, 0o644)  # whatever the umask: the published file is read by a web server
+        rest = memoryview(data)
+        while rest:
+            rest = rest[os.write(handle, rest):]
     except BaseException:
-        for temp in temps:
-            Path(temp).unlink(missing_ok=True)
+        os.close(handle)
+        temp.unlink(missing_ok=True)
         raise
-    for folder in {path.parent for path, _ in files}:
-        descriptor = os.open(folder, os.O_RDONLY)
-        try:
+    os.close(handle)
+    return temp
+
+
+def sync_data(files: Iterable[Path]) -> None:
+    """Make the content of `files` durable: one `syncfs` per file system on Linux (one journal
+    commit for a whole batch), an fsync per file elsewhere. Blocks: run it in a worker thread."""
+    devices: dict[int, Path] = {}
+    for path in files:
+        devices.setdefault(path.parent.stat().st_dev, path)
+    for path in (devices.values() if _syncfs is not None else files):
+        _sync(path, whole_file_system=_syncfs is not None)
+
+
+def sync_folders(folders: Iterable[Path]) -> None:
+    """fsync folders, so that the renames into them survive a power loss."""
+    for folder in folders:
+        _sync(folder, whole_file_system=False)
+
+
+def _sync(path: Path, *, whole_file_system: bool) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        if whole_file_system and _syncfs is not None:
+            if _syncfs(descriptor) != 0:
+                number = ctypes.get_errno()
+                raise OSError(number, os.strerror(number), str(path))
+        else:
             os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+    finally:
+        os.close(descriptor)
 
 
-def _synced_temp(path: Path, data: bytes) -> str:
-    """A temporary file next to `path` holding `data`, fsynced; its name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = _temp_next_to(path)
+def _load_syncfs() -> Callable[[int], int] | None:
     try:
-        with os.fdopen(handle, "wb") as temp:
-            temp.write(data)
-            temp.flush()
-            os.fsync(temp.fileno())
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-    return name
+        return ctypes.CDLL(None, use_errno=True).syncfs  # Linux
+    except (OSError, AttributeError):
+        return None
+
+
+_syncfs = _load_syncfs()
+_TEMP_NUMBERS = itertools.count()
 
 
 def _temp_next_to(path: Path) -> tuple[int, str]:

@@ -2,13 +2,14 @@
 
 Writing, fsyncing and recording each article and each image on its own cost a backfill about a
 third of its time: a thread hand-off, an fsync and a SQLite transaction apiece (README,
-Performance). So the pipelines stage files instead (their bytes kept until the flush) and hand
-over the article's catalog row; every
+Performance). So the pipelines stage files instead (written under temporary names at once, on
+the reactor thread: a few system calls) and hand over the article's catalog row; every
 `ARCHIVER_WRITE_BATCH` articles (the first batches are smaller: 1, 2, 4 ... so the first articles
 of a run are on record at once), `ARCHIVER_WRITE_BATCH_SECONDS` after the first one waiting, and
-when the crawl closes, or once `ARCHIVER_WRITE_BATCH_BYTES` are staged, one trip to a worker
-thread writes the files (each to a temporary name, fsynced, then renamed, then their folders
-fsynced: `archiver.storage.write_durably`) and then one transaction records the rows.
+when the crawl closes, one trip to a worker thread makes the staged data durable (one `syncfs`
+per file system on Linux, `archiver.storage.sync_data`), the files are renamed to their names,
+a second trip fsyncs their folders, and then one transaction records the rows. (Doing all of it
+in the worker thread was slower: each of its many system calls waited for the GIL.)
 
 What a power loss or a SIGKILL can do is what it always could: a file is under its name only once
 its bytes are on disk, and an article's row exists only once its files (article and media) are;
@@ -24,6 +25,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from scrapy.crawler import Crawler
@@ -34,7 +37,7 @@ from twisted.python.failure import Failure
 
 from archiver.catalog import ArticleRecord, Catalog, MediaRecord
 from archiver.disk import disk_error, stop_crawl
-from archiver.storage import write_durably
+from archiver.storage import stage, sync_data, sync_folders
 
 logger = logging.getLogger(__name__)
 
@@ -46,16 +49,13 @@ class WriteRefused(Exception):
 class WriteBatch:
     """The files and rows of one crawl that are written but not yet durable and recorded."""
 
-    def __init__(self, crawler: Crawler, catalog: Catalog, *, size: int, seconds: float,
-                 max_bytes: int) -> None:
+    def __init__(self, crawler: Crawler, catalog: Catalog, *, size: int, seconds: float) -> None:
         self.crawler = crawler
         self.catalog = catalog
         self.size = max(1, size)
-        self.max_bytes = max_bytes
         self._limit = 1  # the first articles are recorded at once; the batch then doubles up to `size`
         self.seconds = seconds
-        self._files: list[tuple[Path, bytes]] = []
-        self._bytes = 0
+        self._files: list[tuple[Path, Path]] = []  # (temporary name, name)
         self._rows: list[tuple[ArticleRecord, list[MediaRecord]]] = []
         self._fresh: list[Path] = []  # article files that did not exist: taken back if unrecorded
         self._articles: dict[tuple[str, str], ArticleRecord] = {}
@@ -100,14 +100,28 @@ class WriteBatch:
     # -- adding
 
     def stage_file(self, path: Path, data: bytes, digest: str | None = None) -> None:
-        """Give `path` new content; it is written at the next flush."""
-        self._files.append((path, data))
+        """Write `path`'s new content under a temporary name; it gets its name at the next flush.
+
+        A disk that refuses it stops the crawl (`WriteRefused`) and takes back everything staged
+        since the last flush: that frees room for the flush already under way to record its
+        rows, and what is taken back was not archived yet (the next run fetches it)."""
+        try:
+            temp = stage(path, data)
+        except OSError as exc:
+            if (reason := disk_error(exc)) is None:
+                raise
+            self._abandon_waiting()
+            stop_crawl(self.crawler, reason, path)
+            raise WriteRefused(reason) from None
+        self._files.append((temp, path))
         self._paths[path] = digest
-        self._bytes += len(data)
-        if self._bytes >= self.max_bytes:
-            self._schedule(now=True)  # large media: do not hold more than this in memory
-        else:
-            self._schedule()
+        self._schedule()
+
+    def _abandon_waiting(self) -> None:
+        files, rows = self._files, self._rows
+        self._files, self._rows, self._fresh = [], [], []
+        _remove(temp for temp, _ in files)
+        self._forget(files, rows)
 
     async def add_article(self, record: ArticleRecord, media: list[MediaRecord], path: Path,
                           data: bytes | None) -> None:
@@ -126,14 +140,11 @@ class WriteBatch:
         if len(self._rows) >= self._limit:
             await self.flush()
 
-    def _schedule(self, now: bool = False) -> None:
-        from twisted.internet import reactor  # the one Scrapy installed
+    def _schedule(self) -> None:
+        if self._timer is None and self.seconds > 0:
+            from twisted.internet import reactor  # the one Scrapy installed
 
-        if now and self._timer is not None:
-            self._timer.cancel()  # type: ignore[attr-defined]
-            self._timer = None
-        if self._timer is None and (now or self.seconds > 0):
-            self._timer = reactor.callLater(0 if now else self.seconds, self._flush_later)  # type: ignore[attr-defined]
+            self._timer = reactor.callLater(self.seconds, self._flush_later)  # type: ignore[attr-defined]
 
     def _flush_later(self) -> None:
         self._timer = None
@@ -151,7 +162,7 @@ class WriteBatch:
         if not self._files and not self._rows:
             return
         files, rows, fresh = self._files, self._rows, self._fresh
-        self._files, self._rows, self._fresh, self._bytes = [], [], [], 0
+        self._files, self._rows, self._fresh = [], [], []
         self._flushing = done = Deferred()
         try:
             await self._publish_and_record(files, rows, fresh)
@@ -161,11 +172,16 @@ class WriteBatch:
             self._flushing = None
             done.callback(None)
 
-    async def _publish_and_record(self, files: list[tuple[Path, bytes]],
+    async def _publish_and_record(self, files: list[tuple[Path, Path]],
                                   rows: list[tuple[ArticleRecord, list[MediaRecord]]], fresh: list[Path]) -> None:
-        refused: Path = files[0][0].parent if files else self.catalog.path
+        refused: Path = files[0][1].parent if files else self.catalog.path
+        renamed = 0
         try:
-            await maybe_deferred_to_future(threads.deferToThread(write_durably, files))
+            await maybe_deferred_to_future(threads.deferToThread(sync_data, [temp for temp, _ in files]))
+            for temp, path in files:
+                os.replace(temp, path)
+                renamed += 1
+            await maybe_deferred_to_future(threads.deferToThread(sync_folders, {path.parent for _, path in files}))
             refused = self.catalog.path
             if rows:
                 self.catalog.save_articles(rows)
@@ -173,16 +189,15 @@ class WriteBatch:
             reason = disk_error(exc)
             if reason is None:
                 raise
-            for path in fresh:  # written, but the catalog could not record it
-                with contextlib.suppress(OSError):
-                    path.unlink(missing_ok=True)
+            _remove(temp for temp, _ in files[renamed:])
+            _remove(fresh)  # written, but the catalog could not record them
             stop_crawl(self.crawler, reason, refused)
             raise WriteRefused(reason) from None
 
-    def _forget(self, files: list[tuple[Path, bytes]], rows: list[tuple[ArticleRecord, list[MediaRecord]]]) -> None:
+    def _forget(self, files: list[tuple[Path, Path]], rows: list[tuple[ArticleRecord, list[MediaRecord]]]) -> None:
         """Stop answering for what this flush recorded (unless a later version is waiting)."""
-        still_staged = {path for path, _ in self._files}
-        for path, _ in files:
+        still_staged = {path for _, path in self._files}
+        for _, path in files:
             if path not in still_staged:
                 self._paths.pop(path, None)
         for record, media in rows:
@@ -199,6 +214,12 @@ class WriteBatch:
             with contextlib.suppress(Exception):
                 self._timer.cancel()  # type: ignore[attr-defined]
             self._timer = None
+
+
+def _remove(paths: Iterable[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
 
 
 def _log_unless_refused(failure: Failure) -> None:

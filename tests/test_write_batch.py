@@ -1,4 +1,4 @@
-"""Batched writes (`archiver.write_batch`, `archiver.storage.write_durably`): files become
+"""Batched writes (`archiver.write_batch`, `archiver.storage.stage` and `sync_data`): files become
 visible only once durable, and batching changes when articles are recorded, never what."""
 
 from __future__ import annotations
@@ -11,34 +11,33 @@ import pytest
 
 from archiver.catalog import Catalog
 from archiver.replica import ReplicaServer, ReplicaSite
-from archiver.storage import is_temp_file, write_durably
+from archiver.storage import is_temp_file, stage, sync_data, sync_folders
 from conftest import FAST, HRBEU_YAML, run_archiver
 
 
-def test_files_written_durably_appear_whole_readable_and_without_leftovers(tmp_path: Path) -> None:
-    target = tmp_path / "hrbeu" / "a.md"
-    write_durably([(target, "正文".encode()), (tmp_path / "hrbeu" / "images" / "b.jpg", b"\xff\xd8")])
-    assert target.read_bytes() == "正文".encode()
-    assert stat.S_IMODE(target.stat().st_mode) == 0o644  # readable by a web server
-    assert sorted(os.listdir(target.parent)) == ["a.md", "images"]  # no temporary file left
-    assert os.listdir(target.parent / "images") == ["b.jpg"]
+def test_a_staged_file_is_hidden_under_a_temporary_name_until_renamed(tmp_path: Path) -> None:
+    target = tmp_path / "hrbeu" / "images" / "a.jpg"
+    temp = stage(target, b"\xff\xd8" * 5000)
+    assert not target.exists() and is_temp_file(temp.name) and temp.parent == target.parent
+    sync_data([temp])
+    os.replace(temp, target)
+    sync_folders([target.parent])
+    assert target.read_bytes() == b"\xff\xd8" * 5000
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644  # readable by a web server, whatever the umask
+    assert os.listdir(target.parent) == ["a.jpg"]
 
 
-def test_a_name_written_twice_in_one_batch_keeps_the_last_copy(tmp_path: Path) -> None:
-    target = tmp_path / "a.md"
-    write_durably([(target, b"first"), (target, b"second")])
-    assert target.read_bytes() == b"second"
-    assert os.listdir(tmp_path) == ["a.md"]
+def test_staging_twice_gives_two_temporary_files(tmp_path: Path) -> None:
+    first, second = stage(tmp_path / "a.md", b"first"), stage(tmp_path / "a.md", b"second")
+    assert first != second and first.read_bytes() == b"first" and second.read_bytes() == b"second"
 
 
-def test_a_batch_that_fails_leaves_no_temporary_file_and_the_old_files_as_they_were(tmp_path: Path) -> None:
-    kept = tmp_path / "a.md"
-    kept.write_bytes(b"old")
+def test_a_refused_stage_leaves_nothing(tmp_path: Path) -> None:
     blocked = tmp_path / "blocked"
     blocked.write_bytes(b"a file where a folder is needed")
     with pytest.raises(OSError):
-        write_durably([(kept, b"new"), (blocked / "b.md", b"never")])
-    assert sorted(os.listdir(tmp_path)) == ["a.md", "blocked"] and kept.read_bytes() == b"old"
+        stage(blocked / "a.md", b"never")
+    assert os.listdir(tmp_path) == ["blocked"]
 
 
 def _backfill(folder: Path, server: ReplicaServer, *settings: str) -> dict[str, bytes]:
