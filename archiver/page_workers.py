@@ -46,6 +46,7 @@ class _Job:
     page: ArticlePage
     done: asyncio.Future[ArticleItem | Unread]
     tries: int = 0
+    timer: asyncio.TimerHandle | None = None  # its timeout, cancelled once read (it holds the page)
 
 
 @dataclass
@@ -138,6 +139,8 @@ class PageReaders:
                 size = int.from_bytes(await stdout.readexactly(HEADER), "big")
                 result = pickle.loads(await stdout.readexactly(size))
                 job = worker.queue.popleft()
+                if job.timer is not None:
+                    job.timer.cancel()
                 if not job.done.done():
                     job.done.set_result(result)
                 if worker.queue:
@@ -152,8 +155,7 @@ class PageReaders:
         if self.timeout <= 0:
             return
         head = worker.queue[0]
-        loop = asyncio.get_running_loop()
-        loop.call_later(self.timeout, self._check_timeout, worker, head)
+        head.timer = asyncio.get_running_loop().call_later(self.timeout, self._check_timeout, worker, head)
 
     def _check_timeout(self, worker: _Worker, job: _Job) -> None:
         if worker.alive and worker.queue and worker.queue[0] is job:
@@ -165,6 +167,9 @@ class PageReaders:
         """A worker is gone: its current page gets another try (or fails), the rest go on."""
         worker.alive = False
         jobs, worker.queue = list(worker.queue), deque()
+        for job in jobs:
+            if job.timer is not None:
+                job.timer.cancel()
         with contextlib.suppress(ProcessLookupError):
             await worker.process.wait()
         if self._closed:
