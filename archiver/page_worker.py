@@ -36,6 +36,11 @@ def serve(source: BinaryIO, sink: BinaryIO) -> None:
         sink.flush()
 
 
+READY = "ready"
+
+
 if __name__ == "__main__":
     die_with(int(sys.argv[1]))
+    sys.stdout.buffer.write(encode(READY))  # imports done: the first page's timeout may start
+    sys.stdout.buffer.flush()
     serve(sys.stdin.buffer, sys.stdout.buffer)

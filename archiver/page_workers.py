@@ -32,7 +32,7 @@ from scrapy.crawler import Crawler
 
 from archiver.items import ArticleItem
 from archiver.page import ArticlePage, Unread, read_article_page
-from archiver.page_worker import HEADER, encode
+from archiver.page_worker import HEADER, READY, encode
 
 logger = logging.getLogger(__name__)
 # Article pages handed to the workers and not read yet, per worker (`PageBacklogMiddleware`).
@@ -127,6 +127,11 @@ class PageReaders:
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )
         worker = _Worker(process)
+        assert process.stdout is not None
+        try:  # started (its imports take a while): pages' timeouts count from here
+            await process.stdout.readexactly(len(encode(READY)))
+        except asyncio.IncompleteReadError:
+            pass  # it died at once: `_results` sees the end, and the pages go to the next one
         worker.reader = asyncio.ensure_future(self._results(worker))
         return worker
 
