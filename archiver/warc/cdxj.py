@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from archiver.storage import write_atomic
+from archiver.storage import atomic_file
 
 INDEX_SUFFIX = ".cdxj"
 
@@ -57,8 +57,12 @@ def warc_timestamp(warc_date: str) -> str:
 def write_index(path: Path, entries: list[IndexEntry]) -> None:
     """The index file for one WARC, sorted by key then time (stable: file order within);
     written atomically and durably, since the WARC is renamed to its final name right after."""
-    lines = sorted((e.line() for e in entries), key=lambda line: line.split(" ", 2)[:2])
-    write_atomic(path, "".join(line + "\n" for line in lines).encode("utf-8"))
+    ordered = sorted(entries, key=lambda entry: (url_key(entry.url), entry.timestamp))
+    # Line by line: a whole index in memory at once (its lines, their join, its encoding) was
+    # the peak of a long backfill's memory, at the very end (README, Performance).
+    with atomic_file(path, durable=True) as out:
+        for entry in ordered:
+            out.write(entry.line().encode("utf-8") + b"\n")
 
 
 def read_index(path: Path) -> list[IndexEntry]:
