@@ -1,9 +1,10 @@
 """`python -m archiver.page_worker`: one worker process of `archiver.page_workers`.
 
-It reads length-prefixed pickles of `ArticlePage` from stdin and writes the pickle of each
-page's `ArticleItem` or `Unread` to stdout, in order, until stdin ends (the crawl closed it). It
-dies with the crawl (`archiver.parent_death`), even a SIGKILLed one busy with a slow page. A page that raises is
-answered as `internal_error`, as the spider would record it.
+It says `READY` once its imports are done, then reads length-prefixed pickles of `ArticlePage`
+from stdin and writes the pickle of each page's `ArticleItem` or `Unread` to stdout, in order,
+until stdin ends (the crawl closed it). It dies with the crawl (`archiver.parent_death`), even a
+SIGKILLed one busy with a slow page. A page that raises is answered as `internal_error`, as the
+spider would record it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from archiver.page import Unread, read_article_page
 from archiver.parent_death import die_with
 
 HEADER = 4  # bytes of the big-endian length before each pickle
+READY = "ready"
 
 
 def encode(value: object) -> bytes:
@@ -36,11 +38,8 @@ def serve(source: BinaryIO, sink: BinaryIO) -> None:
         sink.flush()
 
 
-READY = "ready"
-
-
 if __name__ == "__main__":
     die_with(int(sys.argv[1]))
-    sys.stdout.buffer.write(encode(READY))  # imports done: the first page's timeout may start
+    sys.stdout.buffer.write(encode(READY))
     sys.stdout.buffer.flush()
     serve(sys.stdin.buffer, sys.stdout.buffer)

@@ -32,7 +32,7 @@ from scrapy.crawler import Crawler
 
 from archiver.items import ArticleItem
 from archiver.page import ArticlePage, Unread, read_article_page
-from archiver.page_worker import HEADER, READY, encode
+from archiver.page_worker import HEADER, encode
 
 logger = logging.getLogger(__name__)
 # Article pages handed to the workers and not read yet, per worker (`PageBacklogMiddleware`).
@@ -53,7 +53,7 @@ class _Job:
 class _Worker:
     process: asyncio.subprocess.Process
     queue: deque[_Job] = field(default_factory=deque)
-    reader: asyncio.Task[None] | None = None
+    reader: asyncio.Task[None] | None = None  # referenced here, or the loop could drop the task
     alive: bool = True
 
 
@@ -67,9 +67,10 @@ class PageReaders:
         self.processes = processes
         self.timeout = timeout
         self._workers: list[_Worker] = []
-        self._starting: asyncio.Lock | None = None
+        self._starting = asyncio.Lock()
         self._reading = 0
-        self._room: asyncio.Event | None = None
+        self._room = asyncio.Event()
+        self._room.set()
         self._closed = False
 
     async def read(self, page: ArticlePage) -> ArticleItem | Unread:
@@ -88,14 +89,9 @@ class PageReaders:
 
     async def room(self) -> None:
         """Returns once fewer than `WAITING_PER_PROCESS` pages per worker wait to be read."""
-        if self._room is None:
-            self._room = asyncio.Event()
-            self._update_room()
         await self._room.wait()
 
     def _update_room(self) -> None:
-        if self._room is None:
-            return
         if self._reading < WAITING_PER_PROCESS * max(self.processes, 1):
             self._room.set()
         else:
@@ -113,8 +109,6 @@ class PageReaders:
             self._watch(worker)
 
     async def _running(self) -> list[_Worker]:
-        if self._starting is None:
-            self._starting = asyncio.Lock()
         async with self._starting:
             self._workers = [w for w in self._workers if w.alive]
             while len(self._workers) < self.processes:
@@ -127,22 +121,16 @@ class PageReaders:
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )
         worker = _Worker(process)
-        assert process.stdout is not None
-        try:  # started (its imports take a while): pages' timeouts count from here
-            await process.stdout.readexactly(len(encode(READY)))
-        except asyncio.IncompleteReadError:
-            pass  # it died at once: `_results` sees the end, and the pages go to the next one
+        with contextlib.suppress(asyncio.IncompleteReadError):  # died at once: `_results` sees it
+            await _receive(process)  # READY: its imports are done, pages' timeouts count from here
         worker.reader = asyncio.ensure_future(self._results(worker))
         return worker
 
     async def _results(self, worker: _Worker) -> None:
         """Read the worker's answers, in the order of its pages, until it ends."""
-        stdout = worker.process.stdout
-        assert stdout is not None
         try:
             while True:
-                size = int.from_bytes(await stdout.readexactly(HEADER), "big")
-                result = pickle.loads(await stdout.readexactly(size))
+                result = await _receive(worker.process)
                 job = worker.queue.popleft()
                 if job.timer is not None:
                     job.timer.cancel()
@@ -208,6 +196,13 @@ class PageReaders:
             if worker.queue:
                 self._kill(worker)  # stuck on a page
         self._workers = []
+
+
+async def _receive(process: asyncio.subprocess.Process) -> object:
+    """The worker's next message (`archiver.page_worker.encode`)."""
+    assert process.stdout is not None
+    size = int.from_bytes(await process.stdout.readexactly(HEADER), "big")
+    return pickle.loads(await process.stdout.readexactly(size))
 
 
 class PageBacklogMiddleware:

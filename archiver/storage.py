@@ -1,8 +1,8 @@
 """Files on disk: where an article goes, and writing it so no reader ever sees half a file.
 
-Two ways to write: `write_atomic` (one file, durable at once) and `stage` + `sync_data` + rename
-+ `sync_folders` (many files, made durable together: `archiver.write_batch`); either way a reader
-never sees a half-written file, nor one that a power loss could truncate.
+Two ways to write: `write_atomic` (one file, durable at once) and `stage` + `sync_data` + rename +
+`fsync_all` of the folders (many files, made durable together: `archiver.write_batch`); either
+way a reader never sees a half-written file, nor one that a power loss could truncate.
 """
 
 from __future__ import annotations
@@ -36,11 +36,8 @@ def article_path(output: str | os.PathLike[str], source_id: str, urlname: str) -
 
 def write_atomic(path: Path, data: bytes) -> bool:
     """Write `data` to `path` through `atomic_file`, durably; False if it already held it."""
-    try:
-        if path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
+    if same_bytes(path, data):
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(path, durable=True) as temp:
         temp.write(data)
@@ -68,9 +65,7 @@ def stage(path: Path, data: bytes) -> Path:
         handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         os.fchmod(handle, 0o644)  # whatever the umask: the published file is read by a web server
-        rest = memoryview(data)
-        while rest:
-            rest = rest[os.write(handle, rest):]
+        _write_all(handle, data)
     except BaseException:
         os.close(handle)
         temp.unlink(missing_ok=True)
@@ -79,33 +74,39 @@ def stage(path: Path, data: bytes) -> Path:
     return temp
 
 
+def _write_all(handle: int, data: bytes) -> None:
+    """Write all of `data`: a short write means the disk is nearly full, and the next one raises
+    ENOSPC."""
+    rest = memoryview(data)
+    while rest:
+        rest = rest[os.write(handle, rest):]
+
+
 def sync_data(files: Iterable[Path]) -> None:
     """Make the content of `files` durable: one `syncfs` per file system on Linux (one journal
     commit for a whole batch), an fsync per file elsewhere. Blocks: run it in a worker thread."""
-    devices: dict[int, Path] = {}
-    for path in files:
-        devices.setdefault(path.parent.stat().st_dev, path)
-    for path in (devices.values() if _syncfs is not None else files):
-        _sync(path, whole_file_system=_syncfs is not None)
-
-
-def sync_folders(folders: Iterable[Path]) -> None:
-    """fsync folders, so that the renames into them survive a power loss."""
-    for folder in folders:
-        _sync(folder, whole_file_system=False)
-
-
-def _sync(path: Path, *, whole_file_system: bool) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        if whole_file_system and _syncfs is not None:
+    if _syncfs is None:
+        fsync_all(files)
+        return
+    devices = {path.parent.stat().st_dev: path for path in files}
+    for path in devices.values():
+        descriptor = os.open(path, os.O_RDONLY)
+        try:
             if _syncfs(descriptor) != 0:
                 number = ctypes.get_errno()
                 raise OSError(number, os.strerror(number), str(path))
-        else:
+        finally:
+            os.close(descriptor)
+
+
+def fsync_all(paths: Iterable[Path]) -> None:
+    """fsync each path: a file's content, or a folder's entries (the renames into it)."""
+    for path in paths:
+        descriptor = os.open(path, os.O_RDONLY)
+        try:
             os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+        finally:
+            os.close(descriptor)
 
 
 def _load_syncfs() -> Callable[[int], int] | None:
@@ -119,19 +120,6 @@ _syncfs = _load_syncfs()
 _TEMP_NUMBERS = itertools.count()
 
 
-def _temp_next_to(path: Path) -> tuple[int, str]:
-    """An open temporary file in `path`'s folder, `.<name>.<random>.tmp`, readable by all
-    (mkstemp's 0600 would hide the published file from a web server)."""
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
-    try:
-        os.fchmod(handle, 0o644)
-    except BaseException:
-        os.close(handle)
-        Path(name).unlink(missing_ok=True)
-        raise
-    return handle, name
-
-
 @contextmanager
 def atomic_file(path: Path, durable: bool) -> Iterator[IO[bytes]]:
     """A binary stream that becomes `path` only when the block ends without an exception.
@@ -141,8 +129,9 @@ def atomic_file(path: Path, durable: bool) -> Iterator[IO[bytes]]:
     same folder so the rename never crosses file systems, and its name starts with a dot so Hugo
     ignores a leftover one. `durable` fsyncs before the rename (a power loss keeps the data).
     """
-    handle, temp_name = _temp_next_to(path)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
+        os.fchmod(handle, 0o644)  # mkstemp's 0600 would hide the file from a web server
         with os.fdopen(handle, "wb") as temp:
             yield temp
             if durable:
@@ -178,9 +167,7 @@ def probe_writable(output: str | os.PathLike[str]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=".probe.", suffix=TEMP_SUFFIX, dir=folder)
     try:
-        rest = memoryview(bytes(PROBE_BYTES))
-        while rest:  # a short write means the disk is nearly full: the next one raises ENOSPC
-            rest = rest[os.write(handle, rest):]
+        _write_all(handle, bytes(PROBE_BYTES))
         os.fsync(handle)
     finally:
         os.close(handle)

@@ -37,7 +37,7 @@ from twisted.python.failure import Failure
 
 from archiver.catalog import ArticleRecord, Catalog, MediaRecord
 from archiver.disk import disk_error, stop_crawl
-from archiver.storage import stage, sync_data, sync_folders
+from archiver.storage import fsync_all, stage, sync_data
 
 logger = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ class WriteBatch:
             for temp, path in files:
                 os.replace(temp, path)
                 renamed += 1
-            await maybe_deferred_to_future(threads.deferToThread(sync_folders, {path.parent for _, path in files}))
+            await maybe_deferred_to_future(threads.deferToThread(fsync_all, {path.parent for _, path in files}))
             refused = self.catalog.path
             if rows:
                 self.catalog.save_articles(rows)
@@ -210,9 +210,8 @@ class WriteBatch:
 
     def close(self) -> None:
         """Cancel the pending timer (the final `flush` is the caller's)."""
-        if self._timer is not None:
-            with contextlib.suppress(Exception):
-                self._timer.cancel()  # type: ignore[attr-defined]
+        if self._timer is not None:  # still pending: `_flush_later` clears it before it runs
+            self._timer.cancel()  # type: ignore[attr-defined]
             self._timer = None
 
 

@@ -30,13 +30,19 @@ SLOW_BODY = "div.v_news_content, p ~ p ~ p span"
 URL = "http://gongxue.cn/info/1/1.htm"
 
 
+SLOW_SOURCES = HRBEU_YAML + f"    article:\n      body: '{SLOW_BODY}'\n"
+
+
 def source() -> Source:
-    text = HRBEU_YAML + f"    article:\n      body: '{SLOW_BODY}'\n"
-    return parse_config(text, Path("sources.yaml")).select([])[0]
+    return parse_config(SLOW_SOURCES, Path("sources.yaml")).select([])[0]
+
+
+def slow_article(title: str, paragraphs: int) -> str:
+    return article_page(title, '<div class="v_news_content">' + "<p>段</p>" * paragraphs + "</div>")
 
 
 def page(paragraphs: int, url: str = URL) -> ArticlePage:
-    body = article_page("标题", '<div class="v_news_content">' + "<p>段</p>" * paragraphs + "</div>")
+    body = slow_article("标题", paragraphs)
     read_as = source()
     return ArticlePage(body.encode(), "text/html; charset=utf-8", url, url, (), read_as.id,
                        read_as.preset, read_as.article)
@@ -90,13 +96,6 @@ def _is_worker(pid: int) -> bool:
         return b"archiver.page_worker" in Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
-
-
-def _parent(pid: int) -> int:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except OSError:
-        return -1
 
 
 def test_a_worker_reads_a_page_as_the_reactor_thread_would() -> None:
@@ -155,12 +154,11 @@ def test_a_worker_killed_from_outside_costs_its_page_one_more_try_and_two_fail_i
 
 @pytest.mark.slow
 def test_after_a_timeout_later_articles_are_archived_and_no_process_outlives_the_crawl(tmp_path: Path) -> None:
-    (tmp_path / "sources.yaml").write_text(HRBEU_YAML + f"    article:\n      body: '{SLOW_BODY}'\n",
-                                           encoding="utf-8")
+    (tmp_path / "sources.yaml").write_text(SLOW_SOURCES, encoding="utf-8")
     mark = f"READER_TEST_{uuid.uuid4().hex}"
     with LoggingProxy() as site:
         site.add("http://gongxue.cn/xw.htm", list_page(*(f"info/1/{n}.htm" for n in range(1, 9))))
-        site.add(URL, article_page("慢", '<div class="v_news_content">' + "<p>段</p>" * 6000 + "</div>"))
+        site.add(URL, slow_article("慢", 6000))
         for n in range(2, 9):
             site.add(f"http://gongxue.cn/info/1/{n}.htm",
                      article_page(f"快{n}", '<div class="v_news_content"><p>正文。</p></div>'))
@@ -175,12 +173,11 @@ def test_after_a_timeout_later_articles_are_archived_and_no_process_outlives_the
 
 @pytest.mark.slow
 def test_a_sigkilled_crawl_leaves_no_worker_behind(tmp_path: Path) -> None:
-    (tmp_path / "sources.yaml").write_text(HRBEU_YAML + f"    article:\n      body: '{SLOW_BODY}'\n",
-                                           encoding="utf-8")
+    (tmp_path / "sources.yaml").write_text(SLOW_SOURCES, encoding="utf-8")
     mark = f"READER_TEST_{uuid.uuid4().hex}"
     with LoggingProxy() as site:
         site.add("http://gongxue.cn/xw.htm", list_page("info/1/1.htm"))
-        site.add(URL, article_page("慢", '<div class="v_news_content">' + "<p>段</p>" * 6000 + "</div>"))
+        site.add(URL, slow_article("慢", 6000))
         env = clean_env(http_proxy=site.url, READER_TEST_MARK=mark)
         crawl = subprocess.Popen([sys.executable, "-m", "archiver", "crawl", "-s", "ARCHIVER_EXTRACT_TIMEOUT=0", *FAST],
                                  cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -198,13 +195,12 @@ def test_a_sigkilled_crawl_leaves_no_worker_behind(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_worker_killed_mid_crawl_costs_no_article(tmp_path: Path) -> None:
-    (tmp_path / "sources.yaml").write_text(HRBEU_YAML + f"    article:\n      body: '{SLOW_BODY}'\n",
-                                           encoding="utf-8")
+    (tmp_path / "sources.yaml").write_text(SLOW_SOURCES, encoding="utf-8")
     with LoggingProxy() as site:
         site.add("http://gongxue.cn/xw.htm", list_page(*(f"info/1/{n}.htm" for n in range(1, 4))))
         for n in range(1, 4):  # about a second each
             site.add(f"http://gongxue.cn/info/1/{n}.htm",
-                     article_page(f"慢{n}", '<div class="v_news_content">' + "<p>段</p>" * 1500 + "</div>"))
+                     slow_article(f"慢{n}", 1500))
         env = clean_env(http_proxy=site.url, ARCHIVER_NOW="2021-11-26 01:22:02")
         crawl = subprocess.Popen([sys.executable, "-m", "archiver", "crawl", "--report", "r.json", *FAST],
                                  cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -11,7 +11,7 @@ import pytest
 
 from archiver.catalog import Catalog
 from archiver.replica import ReplicaServer, ReplicaSite
-from archiver.storage import is_temp_file, stage, sync_data, sync_folders
+from archiver.storage import fsync_all, is_temp_file, stage, sync_data
 from conftest import FAST, HRBEU_YAML, run_archiver
 
 
@@ -21,7 +21,7 @@ def test_a_staged_file_is_hidden_under_a_temporary_name_until_renamed(tmp_path: 
     assert not target.exists() and is_temp_file(temp.name) and temp.parent == target.parent
     sync_data([temp])
     os.replace(temp, target)
-    sync_folders([target.parent])
+    fsync_all([target.parent])
     assert target.read_bytes() == b"\xff\xd8" * 5000
     assert stat.S_IMODE(target.stat().st_mode) == 0o644  # readable by a web server, whatever the umask
     assert os.listdir(target.parent) == ["a.jpg"]

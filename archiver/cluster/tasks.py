@@ -20,7 +20,6 @@ from typing import Any
 from archiver.cluster import state
 from archiver.cluster.app import app
 from archiver.cluster.hostlock import HostLock, source_hosts
-from archiver.parent_death import die_with_parent
 from archiver.cluster.settings import (
     LOCK_TTL_DEFAULT,
     LOCK_TTL_ENV,
@@ -28,6 +27,7 @@ from archiver.cluster.settings import (
     RETRY_ENV,
     seconds,
 )
+from archiver.parent_death import die_with_parent
 
 RUN_SOURCE = "archiver.run_source"
 ENQUEUE_ALL = "archiver.enqueue_all"
@@ -84,6 +84,8 @@ def run_source(self: Any, command: str, source: str, options: list[str]) -> int:
 def _run_child(argv: list[str], lock: HostLock, task_id: str) -> tuple[int, str]:
     """Run the crawl; stop it (SIGTERM: it saves what it has) if the host lock is lost."""
     env = {**os.environ, CLUSTER_LOCK_ENV: f"host lock of task {task_id}"}
+    # Killed with this worker: an orphaned crawl must not go on without the host lock that its
+    # dead worker no longer renews.
     child = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, text=True, preexec_fn=die_with_parent)  # noqa: PLW1509 - only prctl runs there
     lost = []
 
